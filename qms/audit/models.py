@@ -1,0 +1,75 @@
+"""The append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qms.auth.models import User
+from qms.extensions import db
+from qms.timeutil import UTCDateTime
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(db.Model):
+    """One event. `hash = sha256(prev_hash + canonical JSON of the event)`.
+
+    Database triggers refuse UPDATE and DELETE of these rows.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, 3 ... in chain order
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(64))  # kept as it was when it happened
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
+
+    def payload(self) -> dict[str, Any]:
+        """The event's content as hashed: everything but its own hash and row id."""
+        return {
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "order_id": self.order_id,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "changes": self.changes or {},
+            "reason": self.reason,
+        }
+
+
+class AuditChainHead(db.Model):
+    """One row holding the chain's last seq and hash.
+
+    Appending an event first updates this row, which serialises appenders on both
+    SQLite (write lock) and PostgreSQL (row lock), so the chain never forks; and it
+    lets verification notice events cut off the end of the chain.
+    """
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)

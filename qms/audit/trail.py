@@ -1,0 +1,126 @@
+"""Writing and verifying the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from qms.auth.models import User
+from qms.extensions import db
+from qms.timeutil import utcnow
+
+
+def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def jsonable(value: Any) -> Any:
+    """Values as they are stored in an event's changes (and so hashed the same after a reload)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def record_event(
+    *,
+    actor: User | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    order_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction; the caller commits."""
+    session = db.session
+    # Claim the chain head first: this write lock serialises every appender.
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq + 1)
+    )
+    seq, prev_hash = session.execute(
+        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == 1)
+    ).one()
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        order_id=order_id,
+        from_state=from_state,
+        to_state=to_state,
+        changes=jsonable(changes or {}),
+        reason=reason,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, event.payload())
+    session.add(event)
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=event.hash))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    intact: bool
+    events_checked: int
+    first_broken_seq: int | None = None
+    first_broken_id: int | None = None
+    problem: str | None = None
+
+    def summary(self) -> str:
+        if self.intact:
+            return f"audit trail intact: {self.events_checked} events verified"
+        return (
+            f"audit trail BROKEN at event #{self.first_broken_seq} (id {self.first_broken_id}): "
+            f"{self.problem}"
+        )
+
+
+def verify_chain(batch_size: int = 2000) -> ChainVerification:
+    """Walk the chain in order, recomputing every hash; stop at the first broken event."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(batch_size)
+    for event in events:
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"expected event #{expected_seq} here: an event is missing"
+        elif event.prev_hash != expected_prev:
+            problem = "its link to the previous event does not match"
+        elif event_hash(event.prev_hash, event.payload()) != event.hash:
+            problem = "its content does not match its hash (the row was altered)"
+        if problem:
+            return ChainVerification(False, checked, event.seq, event.id, problem)
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+        checked += 1
+        if checked % batch_size == 0:
+            db.session.expunge_all()  # keep memory flat on long chains
+    head = db.session.get(AuditChainHead, 1)
+    if head is None or head.seq != checked or head.hash != expected_prev:
+        return ChainVerification(
+            False,
+            checked,
+            checked + 1,
+            None,
+            "the chain head records events that are no longer there (events were removed)",
+        )
+    return ChainVerification(True, checked)

@@ -1,0 +1,40 @@
+"""Configuration defaults. Only this module reads QMS_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The key from QMS_SECRET_KEY, else one made on first start and kept in the instance folder.
+
+    Keeping it in a file means sessions survive restarts and every worker of one host
+    shares it; several hosts must share QMS_SECRET_KEY instead.
+    """
+    if key := os.environ.get("QMS_SECRET_KEY"):
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict:
+    """Settings from the environment with their defaults."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    default_db = f"sqlite:///{instance_path / 'qms.sqlite'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("QMS_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "QMS_WORKFLOWS_DIR": os.environ.get("QMS_WORKFLOWS_DIR", str(PROJECT_ROOT / "workflows")),
+        "QMS_STANDARDS_DIR": os.environ.get("QMS_STANDARDS_DIR", str(PROJECT_ROOT / "standards")),
+        "QMS_ORGANISATION": os.environ.get("QMS_ORGANISATION", "Эллат"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }

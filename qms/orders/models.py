@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qms.auth.models import User
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.timeutil import UTCDateTime, utcnow
+from qms.workflow.models import WorkflowVersion
+
+
+class Order(db.Model):
+    """A customer order driven through a workflow; `state` is the workflow state."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
+        CheckConstraint("language IN ('en', 'ru')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(64), index=True)
+    workflow_version_id: Mapped[int] = mapped_column(ForeignKey("workflow_versions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship()
+    manager: Mapped[User] = relationship()
+    workflow_version: Mapped[WorkflowVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.state}>"

@@ -1,0 +1,212 @@
+"""Moving work items through their workflow, built on `transitions`.
+
+One Machine per workflow definition version, built once and cached, with no models
+attached: an order row is passed to `event.trigger(order)` and transitions sets its
+`state` column. Guards are evaluated by us first, so a refusal can say what is missing;
+the same guard is the machine's condition, so nothing fires around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import Machine, MachineError
+
+from qms.audit.models import AuditEvent
+from qms.audit.trail import record_event
+from qms.auth.models import User
+from qms.extensions import db
+from qms.records.models import Record
+from qms.timeutil import utcnow
+from qms.workflow.definition import TransitionDef, WorkflowDefinition
+from qms.workflow.registry import definition_of
+
+
+class WorkItem(Protocol):
+    id: int
+    state: str
+    version: int
+    workflow_version: object
+
+
+class TransitionRefused(Exception):
+    """The transition may not fire; `problems` say why, each in words a person can act on."""
+
+    def __init__(self, action: str, problems: list[str]):
+        self.action = action
+        self.problems = problems
+        super().__init__(f"cannot {action}: {'; '.join(problems)}")
+
+
+class ConcurrentChange(Exception):
+    """Someone else changed the item between reading and writing it (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class RequirementStatus:
+    kind: str
+    title: str
+    satisfied: bool
+    problem: str | None
+
+
+_machines: dict[tuple[str, int, str], Machine] = {}
+_machines_lock = Lock()
+
+
+def machine_for(definition: WorkflowDefinition) -> Machine:
+    key = (definition.name, definition.version, definition.sha256)
+    machine = _machines.get(key)
+    if machine is None:
+        with _machines_lock:
+            machine = _machines.get(key) or _build_machine(definition)
+            _machines[key] = machine
+    return machine
+
+
+def _build_machine(definition: WorkflowDefinition) -> Machine:
+    machine = Machine(
+        model=None,
+        states=list(definition.states),
+        initial=definition.initial,
+        auto_transitions=False,
+        send_event=True,
+    )
+    for t in definition.transitions:
+        machine.add_transition(
+            t.trigger, list(t.sources), t.dest, conditions=[_guard_for(definition, t)]
+        )
+    return machine
+
+
+def _guard_for(definition: WorkflowDefinition, transition: TransitionDef):
+    def requirements_met(event) -> bool:
+        statuses = requirement_statuses(event.model, definition, transition)
+        return all(s.satisfied for s in statuses)
+
+    return requirements_met
+
+
+def requirement_statuses(
+    item: WorkItem, definition: WorkflowDefinition, transition: TransitionDef, lang: str = "en"
+) -> list[RequirementStatus]:
+    """For each record kind a transition requires: is its latest revision approved?"""
+    if not transition.requires:
+        return []
+    records = db.session.scalars(
+        select(Record)
+        .where(Record.order_id == item.id, Record.kind.in_(transition.requires))
+        .order_by(Record.lineage, Record.revision)
+    ).all()
+    latest: dict[str, Record] = {}
+    for record in records:
+        latest[record.lineage] = record  # ordered by revision: the last one wins
+    statuses = []
+    for kind in transition.requires:
+        title = definition.records[kind].title.get(lang)
+        current = [r for r in latest.values() if r.kind == kind]
+        drafts = [r for r in current if not r.is_approved]
+        if not current:
+            problem = f"{title}: missing (create it and have it approved)"
+        elif drafts:
+            names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
+            problem = f"{title}: {names} is a draft (approve it first)"
+        else:
+            problem = None
+        statuses.append(RequirementStatus(kind, title, problem is None, problem))
+    return statuses
+
+
+def refusals(
+    item: WorkItem,
+    definition: WorkflowDefinition,
+    trigger: str,
+    actor: User,
+    reason: str | None = None,
+    noun: str = "order",
+) -> list[str]:
+    """Everything that stands between `actor` and firing `trigger` now; empty if nothing."""
+    transition = definition.transition(trigger)
+    state = definition.states[item.state]
+    if transition is None:
+        possible = ", ".join(t.trigger for t in definition.transitions_from(item.state)) or "none"
+        return [f"there is no action '{trigger}' (possible from '{state.title.en}': {possible})"]
+    if item.state not in transition.sources:
+        if state.final:
+            return [f"the {noun} is {state.title.en.lower()}; nothing can move it on"]
+        sources = ", ".join(f"'{definition.states[s].title.en}'" for s in transition.sources)
+        return [f"the {noun} is at '{state.title.en}'; this is possible only from {sources}"]
+    problems = []
+    if actor.role not in transition.roles:
+        problems.append(
+            f"only a {' or '.join(transition.roles)} may do this (you are {actor.role})"
+        )
+    if transition.reason_required and not (reason and reason.strip()):
+        problems.append("a reason is required")
+    problems.extend(
+        s.problem for s in requirement_statuses(item, definition, transition) if s.problem
+    )
+    return problems
+
+
+def fire(
+    item: WorkItem,
+    trigger: str,
+    actor: User,
+    *,
+    entity_type: str,
+    order_id: int | None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> AuditEvent:
+    """Fire `trigger` on `item` as `actor` and write the audit event; the caller commits.
+
+    Raises TransitionRefused (nothing changed) or ConcurrentChange (someone else moved
+    the item first; the session has been rolled back).
+    """
+    definition = definition_of(item.workflow_version)
+    transition = definition.transition(trigger)
+    action = transition.title.en[0].lower() + transition.title.en[1:] if transition else trigger
+    if expected_version is not None and expected_version != item.version:
+        raise _concurrent(item, entity_type)
+    if problems := refusals(item, definition, trigger, actor, reason, noun=entity_type):
+        raise TransitionRefused(action, problems)
+
+    from_state = item.state
+    try:
+        fired = machine_for(definition).events[trigger].trigger(item)
+    except MachineError as exc:  # the definition and our checks disagree: refuse, say why
+        raise TransitionRefused(action, [str(exc.value)]) from None
+    if not fired:
+        raise TransitionRefused(action, ["its required records are not all approved"])
+    item.state_changed_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise _concurrent(item, entity_type) from None
+    return record_event(
+        actor=actor,
+        action=f"{entity_type}.{trigger}",
+        entity_type=entity_type,
+        entity_id=item.id,
+        order_id=order_id,
+        from_state=from_state,
+        to_state=item.state,
+        reason=reason.strip() if reason else None,
+    )
+
+
+def _concurrent(item: WorkItem, entity_type: str) -> ConcurrentChange:
+    last = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == item.id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    who = f" by {last.actor_name} at {last.occurred_at:%Y-%m-%d %H:%M:%S} UTC" if last else ""
+    return ConcurrentChange(f"this was changed{who} while you were working; reload and try again")
