@@ -42,21 +42,28 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
     def payload(self) -> dict[str, Any]:
-        """The event's content as hashed: everything but its own hash and row id."""
-        return {
-            "seq": self.seq,
-            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "entity_type": self.entity_type,
-            "entity_id": self.entity_id,
-            "order_id": self.order_id,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-            "changes": self.changes or {},
-            "reason": self.reason,
-        }
+        return event_payload(self)
+
+
+def event_payload(event: Any) -> dict[str, Any]:
+    """An event's content as hashed: everything but its own hash and row id.
+
+    Takes a model instance or a plain row with the same column names.
+    """
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "order_id": event.order_id,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "changes": event.changes or {},
+        "reason": event.reason,
+    }
 
 
 class AuditChainHead(db.Model):

@@ -33,13 +33,20 @@ class CatalogueError(ValueError):
     """A standards file is missing, malformed or refers to something unknown."""
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line: where, and what is wrong."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogueError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+        raise CatalogueError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise CatalogueError(f"{path}: expected a mapping at the top level")
     return data

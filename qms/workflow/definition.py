@@ -12,6 +12,7 @@ import yaml
 
 from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
+from qms.catalogue.loader import yaml_problem
 
 
 class WorkflowError(ValueError):
@@ -105,7 +106,7 @@ def load_definition_file(path: Path, catalogue: Catalogue) -> WorkflowDefinition
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise WorkflowError(f"{path}: not valid YAML: {exc}") from None
+        raise WorkflowError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse_definition(document, str(path), catalogue)
 
 
@@ -252,11 +253,12 @@ class _Parser:
         )
 
     def transition(self, i, spec, states, roles, records) -> TransitionDef:
-        spec = self.mapping(spec, f"transition #{i + 1}", _TRANSITION_KEYS)
+        spec = self.mapping(spec, f"transition #{i + 1}")
         trigger = spec.get("trigger")
         if not isinstance(trigger, str) or not trigger.isidentifier():
             raise self.fail(f"transition #{i + 1}", "needs a 'trigger' that is a plain name")
         entry = f"transition '{trigger}'"
+        self.mapping(spec, entry, _TRANSITION_KEYS)
         sources = self.names(spec.get("source"), entry)
         if not sources:
             raise self.fail(entry, "needs a 'source' state")
