@@ -99,3 +99,7 @@ def load_order_list():
         .options(joinedload(Order.customer), joinedload(Order.workflow_version))
         .order_by(Order.number)
     ).all()
+
+
+if __name__ == "__main__":
+    main()
