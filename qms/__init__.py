@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=instance_path,
         template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
     )
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if test_config:
@@ -32,16 +33,25 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from qms.web import init_web
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # The models must be imported for the metadata (and so migrations) to see them.
     import qms.models  # noqa: F401
 
+    init_web(app)
+
 
 def register_blueprints(app: Flask) -> None:
-    from qms.web import blueprint as web
+    from qms.auth.views import blueprint as auth
+    from qms.customers.views import blueprint as customers
+    from qms.dashboard.views import blueprint as dashboard
+    from qms.orders.views import blueprint as orders
+    from qms.records.views import blueprint as records
 
-    app.register_blueprint(web)
+    for blueprint in (auth, dashboard, orders, records, customers):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

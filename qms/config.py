@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,4 +38,14 @@ def load_config(instance_path: Path) -> dict:
         "QMS_ORGANISATION": os.environ.get("QMS_ORGANISATION", "Эллат"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("QMS_SECURE_COOKIES", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=int(os.environ.get("QMS_SESSION_HOURS", "8"))
+        ),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("QMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "QMS_LOGIN_ATTEMPTS": 5,  # failed logins per user name ...
+        "QMS_LOGIN_WINDOW_MINUTES": 15,  # ... within this many minutes, then refused
+        "QMS_PAGE_SIZE": 25,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("QMS_TIMEZONE", "Europe/Moscow"),
     }

@@ -1,9 +1,9 @@
 """Every model, imported in one place so the metadata is complete."""
 
 from qms.audit.models import AuditChainHead, AuditEvent
-from qms.auth.models import User
+from qms.auth.models import LoginFailure, User
 from qms.customers.models import Contact, Customer
-from qms.orders.models import Order
+from qms.orders.models import Order, SalesStage
 from qms.records.models import Attachment, Blob, Record, Signature
 from qms.workflow.models import WorkflowVersion
 
@@ -14,8 +14,10 @@ __all__ = [
     "Blob",
     "Contact",
     "Customer",
+    "LoginFailure",
     "Order",
     "Record",
+    "SalesStage",
     "Signature",
     "User",
     "WorkflowVersion",

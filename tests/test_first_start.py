@@ -36,9 +36,12 @@ def test_first_start_creates_the_database_loads_the_demo_once_and_serves(tmp_pat
     assert (tmp_path / "instance" / "secret_key").exists()
     monkeypatch.setenv("QMS_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("QMS_DATABASE_URL", raising=False)
-    app = create_app()
+    app = create_app({"WTF_CSRF_ENABLED": False})
     client = app.test_client()
-    page = client.get("/")
+    assert client.get("/").status_code == 302  # to the login page
+    login = client.post("/login", data={"username": "manager", "password": "manager-demo"})
+    assert login.status_code == 302
+    page = client.get("/orders")
     assert page.status_code == 200
     assert "Распределение запросов к электронному каталогу" in page.get_data(as_text=True)
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "reachable"}

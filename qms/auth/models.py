@@ -41,3 +41,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept in the database so the limit holds across workers and hosts."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.auth.models import User
@@ -46,3 +46,17 @@ class Order(db.Model):
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.state}>"
+
+
+class SalesStage(db.Model):
+    """A sales stage of pre-contract work (СТП-1-01) marked done on an order."""
+
+    __tablename__ = "sales_stages"
+    __table_args__ = (UniqueConstraint("order_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    done_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from qms.auth.models import User
 from qms.auth.roles import SIGNATURE_MEANINGS
 from qms.extensions import db
 from qms.orders.models import Order
-from qms.records.models import Record, Signature
+from qms.records.models import Attachment, Record, Signature
 from qms.timeutil import utcnow
 from qms.workflow.definition import RecordKind
 from qms.workflow.registry import definition_of
@@ -206,6 +206,15 @@ def revise_record(record: Record, *, author: User, reason: str) -> Record:
     )
     db.session.add(revision)
     db.session.flush()
+    for attachment in record.attachments:  # the files carry over; the blobs are shared
+        db.session.add(
+            Attachment(
+                record_id=revision.id,
+                blob_sha256=attachment.blob_sha256,
+                filename=attachment.filename,
+                uploaded_by_id=attachment.uploaded_by_id,
+            )
+        )
     record_event(
         actor=author,
         action="record.revised",

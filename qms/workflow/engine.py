@@ -92,19 +92,26 @@ def _guard_for(definition: WorkflowDefinition, transition: TransitionDef):
 
 
 def requirement_statuses(
-    item: WorkItem, definition: WorkflowDefinition, transition: TransitionDef, lang: str = "en"
+    item: WorkItem,
+    definition: WorkflowDefinition,
+    transition: TransitionDef,
+    lang: str = "en",
+    records: list[Record] | None = None,
 ) -> list[RequirementStatus]:
-    """For each record kind a transition requires: is its latest revision approved?"""
+    """For each record kind a transition requires: is its latest revision approved?
+
+    Pass the item's `records` when they are already loaded (a page showing several
+    transitions) to avoid a query per transition.
+    """
     if not transition.requires:
         return []
-    records = db.session.scalars(
-        select(Record)
-        .where(Record.order_id == item.id, Record.kind.in_(transition.requires))
-        .order_by(Record.lineage, Record.revision)
-    ).all()
+    if records is None:
+        records = db.session.scalars(
+            select(Record).where(Record.order_id == item.id, Record.kind.in_(transition.requires))
+        ).all()
     latest: dict[str, Record] = {}
-    for record in records:
-        latest[record.lineage] = record  # ordered by revision: the last one wins
+    for record in sorted(records, key=lambda r: r.revision):
+        latest[record.lineage] = record  # the highest revision wins
     statuses = []
     for kind in transition.requires:
         title = definition.records[kind].title.get(lang)

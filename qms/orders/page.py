@@ -1,0 +1,109 @@
+"""Everything the order page shows, assembled from a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_login import current_user
+
+from qms.audit.models import AuditEvent
+from qms.catalogue import Clause2000, Clause2015, Document, Step
+from qms.orders.models import Order, SalesStage
+from qms.orders.queries import order_page_data
+from qms.orders.sales import PRE_CONTRACT_STATES, STAGES
+from qms.records.models import Record
+from qms.workflow.definition import RecordKind, StateDef, TransitionDef, WorkflowDefinition
+from qms.workflow.engine import RequirementStatus, requirement_statuses
+from qms.workflow.registry import catalogue, definition_of
+
+
+@dataclass
+class StepView:
+    step: Step
+    documents: list[Document]
+    clauses_2000: list[Clause2000]
+    clauses_2015: list[Clause2015]
+
+
+@dataclass
+class TransitionView:
+    transition: TransitionDef
+    statuses: list[RequirementStatus]
+    may_fire: bool  # the user's role is allowed; the guard may still refuse
+
+    @property
+    def ready(self) -> bool:
+        return all(s.satisfied for s in self.statuses)
+
+
+@dataclass
+class Lineage:
+    kind: RecordKind
+    revisions: list[Record]  # oldest first
+
+    @property
+    def current(self) -> Record:
+        return self.revisions[-1]
+
+
+@dataclass
+class OrderView:
+    order: Order
+    definition: WorkflowDefinition
+    state: StateDef
+    steps: list[StepView]
+    transitions: list[TransitionView]
+    lineages: list[Lineage]
+    kinds_here: list[RecordKind]  # record kinds the next transitions need
+    other_kinds: list[RecordKind]
+    sales: list[tuple[str, object, object, SalesStage | None]] = field(default_factory=list)
+    show_sales: bool = False
+    events: list[AuditEvent] = field(default_factory=list)
+
+
+def order_view(number: str) -> OrderView | None:
+    data = order_page_data(number)
+    if data is None:
+        return None
+    order, records, stages, events = data
+    definition = definition_of(order.workflow_version)
+    state = definition.states[order.state]
+    cat = catalogue()
+    steps = [
+        StepView(
+            step=cat.steps[n],
+            documents=cat.step_documents(cat.steps[n]),
+            clauses_2000=cat.step_clauses(cat.steps[n]),
+            clauses_2015=cat.step_clauses_2015(cat.steps[n]),
+        )
+        for n in state.steps
+    ]
+    lang = current_user.language
+    transitions = [
+        TransitionView(
+            t,
+            requirement_statuses(order, definition, t, lang, records=records),
+            current_user.role in t.roles,
+        )
+        for t in definition.transitions_from(order.state)
+    ]
+    lineages: dict[str, Lineage] = {}
+    for record in records:
+        kind = definition.records.get(record.kind)
+        if kind is not None:
+            lineages.setdefault(record.lineage, Lineage(kind, [])).revisions.append(record)
+    needed = {k for t in transitions for k in t.transition.requires}
+    done = {s.stage: s for s in stages}
+    return OrderView(
+        order=order,
+        definition=definition,
+        state=state,
+        steps=steps,
+        transitions=transitions,
+        lineages=sorted(lineages.values(), key=lambda ln: (ln.kind.kind, ln.current.id)),
+        kinds_here=[k for k in definition.records.values() if k.kind in needed],
+        other_kinds=[k for k in definition.records.values() if k.kind not in needed],
+        sales=[(key, title, goal, done.get(key)) for key, (title, goal) in STAGES.items()],
+        show_sales=order.state in PRE_CONTRACT_STATES or bool(stages),
+        events=events,
+    )

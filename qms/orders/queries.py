@@ -1,0 +1,89 @@
+"""Read-side queries for the order pages, each in a fixed number of statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from qms.audit.models import AuditEvent
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.orders.models import Order, SalesStage
+from qms.records.models import Record, Signature
+from qms.timeutil import utcnow
+
+FINAL_STATES = ("closed", "declined", "cancelled")
+
+
+@dataclass
+class OrderFilter:
+    q: str = ""
+    state: str = ""
+    manager_id: int | None = None
+    overdue: bool = False
+
+
+def filtered_orders(f: OrderFilter) -> Select:
+    query = (
+        select(Order)
+        .join(Order.customer)
+        .options(
+            joinedload(Order.customer),
+            joinedload(Order.manager),
+            joinedload(Order.workflow_version),
+        )
+    )
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        query = query.where(
+            or_(Order.number.ilike(like), Order.title.ilike(like), Customer.name.ilike(like))
+        )
+    if f.state:
+        query = query.where(Order.state == f.state)
+    if f.manager_id:
+        query = query.where(Order.manager_id == f.manager_id)
+    if f.overdue:
+        query = query.where(*overdue_clause())
+    return query.order_by(Order.number.desc())
+
+
+def overdue_clause(today: date | None = None):
+    today = today or utcnow().date()
+    return (Order.due_on < today, Order.state.not_in(FINAL_STATES))
+
+
+def order_page_data(number: str):
+    """The order with everything its page shows: records, signatures, stages, events."""
+    order = db.session.scalars(
+        select(Order)
+        .where(Order.number == number)
+        .options(
+            joinedload(Order.customer),
+            joinedload(Order.manager),
+            joinedload(Order.workflow_version),
+        )
+    ).first()
+    if order is None:
+        return None
+    records = db.session.scalars(
+        select(Record)
+        .where(Record.order_id == order.id)
+        .options(
+            joinedload(Record.author),
+            selectinload(Record.signatures).joinedload(Signature.signer),
+            selectinload(Record.attachments),
+        )
+        .order_by(Record.kind, Record.lineage, Record.revision)
+    ).all()
+    stages = db.session.scalars(select(SalesStage).where(SalesStage.order_id == order.id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.order_id == order.id).order_by(AuditEvent.seq.desc())
+    ).all()
+    return order, records, stages, events
+
+
+def counts_by_state() -> dict[str, int]:
+    return dict(db.session.execute(select(Order.state, func.count()).group_by(Order.state)).all())

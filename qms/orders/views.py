@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from qms.auth.models import User
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.orders.forms import AdvanceForm, FilterForm, OrderForm, SalesStageForm
+from qms.orders.models import Order
+from qms.orders.page import order_view
+from qms.orders.queries import FINAL_STATES, OrderFilter, filtered_orders
+from qms.orders.sales import SalesStageError, mark_stage
+from qms.orders.services import (
+    OrderError,
+    advance_order,
+    create_order,
+    get_order,
+    parse_value,
+)
+from qms.web.permissions import requires
+from qms.workflow.engine import ConcurrentChange, TransitionRefused
+from qms.workflow.registry import registry
+
+blueprint = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def _state_choices():
+    definition = registry().latest("customer-order")
+    return [
+        (name, state.title.get(current_user.language)) for name, state in definition.states.items()
+    ]
+
+
+def _managers():
+    return db.session.scalars(
+        select(User).where(User.role == "manager", User.is_active).order_by(User.full_name)
+    ).all()
+
+
+@blueprint.get("")
+@requires("view")
+def index():
+    form = FilterForm(request.args)
+    form.state.choices = [("", _("any state")), *_state_choices()]
+    form.manager_id.choices = [("", _("any manager"))] + [(m.id, m.full_name) for m in _managers()]
+    form.validate()
+    filters = OrderFilter(
+        q=form.q.data or "",
+        state=form.state.data or "",
+        manager_id=form.manager_id.data,
+        overdue=bool(form.overdue.data),
+    )
+    page = db.paginate(
+        filtered_orders(filters), per_page=current_app.config["QMS_PAGE_SIZE"], error_out=False
+    )
+    return render_template("orders/index.html", form=form, page=page, states=dict(_state_choices()))
+
+
+@blueprint.get("/board")
+@requires("view")
+def board():
+    definition = registry().latest("customer-order")
+    orders = (
+        db.session.scalars(
+            filtered_orders(OrderFilter()).where(Order.state.not_in(FINAL_STATES)).limit(500)
+        )
+        .unique()
+        .all()
+    )
+    columns = {name: [] for name, s in definition.states.items() if not s.final}
+    for order in orders:
+        columns.setdefault(order.state, []).append(order)
+    return render_template("orders/board.html", columns=columns, definition=definition)
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@requires("open_order")
+def new():
+    form = OrderForm()
+    form.customer_id.choices = [
+        (c.id, c.name) for c in db.session.scalars(select(Customer).order_by(Customer.name))
+    ]
+    form.manager_id.choices = [(m.id, m.full_name) for m in _managers()]
+    if request.method == "GET" and current_user.role == "manager":
+        form.manager_id.data = current_user.id
+    if form.validate_on_submit():
+        try:
+            order = create_order(
+                actor=current_user,
+                title=form.title.data,
+                customer=db.session.get(Customer, form.customer_id.data),
+                manager=db.session.get(User, form.manager_id.data),
+                value=parse_value(form.value.data),
+                currency=form.currency.data,
+                language=form.language.data,
+                starts_on=form.starts_on.data,
+                due_on=form.due_on.data,
+            )
+        except OrderError as exc:
+            db.session.rollback()
+            form.title.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Order %(number)s opened.", number=order.number), "success")
+            return redirect(url_for("orders.show", number=order.number))
+    return render_template("orders/new.html", form=form), 422 if form.errors else 200
+
+
+@blueprint.get("/<number>")
+@requires("view")
+def show(number: str):
+    view = order_view(number)
+    if view is None:
+        abort(404)
+    return render_template(
+        "orders/show.html",
+        view=view,
+        order=view.order,
+        advance_form=AdvanceForm(),
+        stage_form=SalesStageForm(),
+    )
+
+
+@blueprint.post("/<number>/advance")
+@requires("advance_order")
+def advance(number: str):
+    form = AdvanceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    order = _order_or_404(number)
+    try:
+        event = advance_order(
+            order,
+            form.trigger.data,
+            current_user,
+            reason=form.reason.data,
+            expected_version=form.version.data,
+        )
+    except TransitionRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("orders.show", number=number) + "#next")
+    except ConcurrentChange as exc:
+        db.session.rollback()
+        abort(409, str(exc))
+    db.session.commit()
+    flash(
+        _("Done: %(from)s → %(to)s.", **{"from": event.from_state, "to": event.to_state}), "success"
+    )
+    return redirect(url_for("orders.show", number=number))
+
+
+@blueprint.post("/<number>/sales-stages")
+@requires("track_sales")
+def sales_stage(number: str):
+    form = SalesStageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    order = _order_or_404(number)
+    try:
+        mark_stage(order, form.stage.data, current_user, form.note.data)
+    except SalesStageError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("orders.show", number=number) + "#sales")
+
+
+def _order_or_404(number: str) -> Order:
+    try:
+        return get_order(number)
+    except OrderError:
+        abort(404)

@@ -1,0 +1,87 @@
+"""Attachments: checked, then stored content-addressed in the database."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+from werkzeug.utils import secure_filename
+
+from qms.audit.trail import record_event
+from qms.auth.models import User
+from qms.extensions import db
+from qms.records.models import Attachment, Blob, Record
+from qms.records.services import RecordError
+
+# Extension -> (content type, how the file must begin; None for text checked as UTF-8).
+ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    ".txt": ("text/plain; charset=utf-8", None),
+    ".csv": ("text/csv; charset=utf-8", None),
+}
+
+
+def check_upload(filename: str, content: bytes, max_bytes: int) -> tuple[str, str]:
+    """The safe file name and content type, or RecordError saying what is wrong."""
+    name = secure_filename(filename or "") or "file"
+    # secure_filename drops non-ASCII letters; keep a readable original extension-only name.
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in ALLOWED:
+        allowed = ", ".join(sorted(ALLOWED))
+        raise RecordError(f"files of type '{suffix or 'none'}' are not accepted ({allowed})")
+    if not content:
+        raise RecordError("the file is empty")
+    if len(content) > max_bytes:
+        raise RecordError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+    content_type, magic = ALLOWED[suffix]
+    if magic is None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecordError(f"the file is not UTF-8 text, as a {suffix} file must be") from None
+    elif not content.startswith(magic):
+        raise RecordError(f"the file's content is not {suffix[1:].upper()}, whatever its name")
+    if not name.lower().endswith(suffix):
+        name = f"{PurePath(name).stem or 'file'}{suffix}"
+    return name, content_type
+
+
+def attach_file(
+    record: Record, filename: str, content: bytes, uploader: User, max_bytes: int
+) -> Attachment:
+    if record.is_approved:
+        raise RecordError("this record is approved; revise it to attach files")
+    if uploader.role == "auditor":
+        raise RecordError("auditors read records; they do not write them")
+    name, content_type = check_upload(filename, content, max_bytes)
+    digest = hashlib.sha256(content).hexdigest()
+    if db.session.get(Blob, digest) is None:
+        db.session.add(
+            Blob(sha256=digest, size=len(content), content_type=content_type, content=content)
+        )
+    attachment = Attachment(
+        record_id=record.id, blob_sha256=digest, filename=name, uploaded_by_id=uploader.id
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    record_event(
+        actor=uploader,
+        action="record.attached",
+        entity_type="record",
+        entity_id=record.id,
+        order_id=record.order_id,
+        changes={"file": name, "sha256": digest, "size": len(content)},
+    )
+    return attachment
