@@ -149,7 +149,8 @@ def edit(record_id: int):
     ), 422 if form.errors else 200
 
 
-def _refuse(record: Record, exc: Exception, form_name: str, form):
+def _refuse(record: Record, message: str, form_name: str, form, field: str):
+    """Show the record page again with `message` next to `field` of the form that failed."""
     db.session.rollback()
     record = _record_or_404(record.id)
     order = _order_of(record)
@@ -163,9 +164,8 @@ def _refuse(record: Record, exc: Exception, form_name: str, form):
         "attach_form": AttachForm(),
     }
     forms[form_name] = form
-    getattr(form, next(iter(form._fields))).errors = list(
-        getattr(form, next(iter(form._fields))).errors
-    ) + [str(exc)]
+    target = getattr(form, field)
+    target.errors = [*target.errors, message]
     return render_template(
         "records/show.html", record=record, order=order, kind=kind, revisions=revisions, **forms
     ), 422
@@ -183,11 +183,11 @@ def sign(record_id: int):
             )
         except RecordError as exc:
             form.password.data = ""
-            return _refuse(record, exc, "sign_form", form)
+            return _refuse(record, str(exc), "sign_form", form, "password")
         db.session.commit()
         flash(_("Signed."), "success")
         return redirect(url_for("records.show", record_id=record.id))
-    return _refuse(record, ValueError(_("Enter your password to sign.")), "sign_form", form)
+    return _refuse(record, _("Enter your password to sign."), "sign_form", form, "password")
 
 
 @blueprint.post("/records/<int:record_id>/revise")
@@ -199,7 +199,7 @@ def revise(record_id: int):
         try:
             revision = revise_record(record, author=current_user, reason=form.reason.data)
         except RecordError as exc:
-            return _refuse(record, exc, "revise_form", form)
+            return _refuse(record, str(exc), "revise_form", form, "reason")
         db.session.commit()
         flash(_("Revision %(n)s opened as a draft.", n=revision.revision), "success")
         return redirect(url_for("records.edit", record_id=revision.id))
@@ -222,11 +222,11 @@ def attach(record_id: int):
                 current_app.config["MAX_CONTENT_LENGTH"],
             )
         except RecordError as exc:
-            return _refuse(record, exc, "attach_form", form)
+            return _refuse(record, str(exc), "attach_form", form, "file")
         db.session.commit()
         flash(_("File attached."), "success")
         return redirect(url_for("records.show", record_id=record.id))
-    return _refuse(record, ValueError(_("Choose a file to attach.")), "attach_form", form)
+    return _refuse(record, _("Choose a file to attach."), "attach_form", form, "file")
 
 
 @blueprint.get("/attachments/<int:attachment_id>/<path:filename>")
