@@ -5,14 +5,14 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test lint bench system-packages clean
+.PHONY: run test lint bench system-packages translations clean
 
-run: system-packages $(VENV)/.installed
+run: system-packages $(VENV)/.installed translations
 	$(BIN)/qms db upgrade
 	$(BIN)/qms demo --if-empty
 	$(BIN)/qms run --host $(HOST) --port $(PORT)
 
-test: system-packages $(VENV)/.installed-test
+test: system-packages $(VENV)/.installed-test translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -25,6 +25,15 @@ bench: system-packages $(VENV)/.installed-test
 
 system-packages:
 	@tools/system-packages.sh
+
+# The compiled catalogues (.mo) are build output, made from the committed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d qms/translations
+
+# After changing UI text: extract it and merge it into the catalogues, then translate.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o qms/translations/messages.pot .
+	$(BIN)/pybabel update -i qms/translations/messages.pot -d qms/translations
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

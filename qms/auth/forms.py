@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from qms.web.choices import options
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
@@ -10,4 +12,4 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("ru", "Русский")])
+    language = SelectField(_l("Language"), choices=options({"en": "English", "ru": "Русский"}))

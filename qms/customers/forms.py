@@ -3,13 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-SIZES = [("", "—"), ("small", _l("Small")), ("medium", _l("Medium")), ("large", _l("Large"))]
-INFLUENCE = [
-    ("decides", _l("Decides")),
-    ("high", _l("High")),
-    ("medium", _l("Medium")),
-    ("low", _l("Low")),
-]
+from qms.web.choices import options
+
+SIZES = {"": "—", "small": _l("Small"), "medium": _l("Medium"), "large": _l("Large")}
+INFLUENCE = {
+    "decides": _l("Decides"),
+    "high": _l("High"),
+    "medium": _l("Medium"),
+    "low": _l("Low"),
+}
 
 
 class CustomerForm(FlaskForm):
@@ -19,7 +21,7 @@ class CustomerForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])
     bank_details = TextAreaField(_l("Bank details"), validators=[Optional(), Length(max=1000)])
-    size = SelectField(_l("Size"), choices=SIZES, validators=[Optional()])
+    size = SelectField(_l("Size"), choices=options(SIZES), validators=[Optional()])
     financial_standing = TextAreaField(
         _l("Financial stability and potential"), validators=[Optional(), Length(max=2000)]
     )
@@ -54,5 +56,5 @@ class ContactForm(FlaskForm):
     role_in_decision = StringField(
         _l("Part in decisions"), validators=[Optional(), Length(max=200)]
     )
-    influence = SelectField(_l("Influence"), choices=INFLUENCE, default="medium")
+    influence = SelectField(_l("Influence"), choices=options(INFLUENCE), default="medium")
     is_decision_maker = BooleanField(_l("Decision maker"))

@@ -12,8 +12,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from qms.orders.services import OrderError, parse_value
+from qms.web.choices import options
 
-CURRENCIES = [("RUB", "RUB"), ("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP")]
+CURRENCIES = {"RUB": "RUB", "EUR": "EUR", "USD": "USD", "GBP": "GBP"}
 
 
 class OrderForm(FlaskForm):
@@ -21,10 +22,10 @@ class OrderForm(FlaskForm):
     customer_id = SelectField(_l("Customer"), coerce=int, validators=[DataRequired()])
     manager_id = SelectField(_l("Project manager"), coerce=int, validators=[DataRequired()])
     value = StringField(_l("Value"), validators=[Optional(), Length(max=32)])
-    currency = SelectField(_l("Currency"), choices=CURRENCIES, default="RUB")
+    currency = SelectField(_l("Currency"), choices=options(CURRENCIES), default="RUB")
     language = SelectField(
         _l("Language of the documents"),
-        choices=[("ru", "Русский"), ("en", "English")],
+        choices=options({"ru": "Русский", "en": "English"}),
         default="ru",
     )
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
@@ -46,9 +47,12 @@ class FilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    state = SelectField(_l("State"), choices=[], validators=[Optional()])
+    state = SelectField(_l("State"), choices=options({}), validators=[Optional()])
     manager_id = SelectField(
-        _l("Manager"), coerce=lambda v: int(v) if v else None, choices=[], validators=[Optional()]
+        _l("Manager"),
+        coerce=lambda v: int(v) if v else None,
+        choices=options({}),
+        validators=[Optional()],
     )
     overdue = BooleanField(_l("Overdue only"))
 

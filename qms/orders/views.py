@@ -20,6 +20,7 @@ from qms.orders.services import (
     get_order,
     parse_value,
 )
+from qms.web.choices import options
 from qms.web.permissions import requires
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import registry
@@ -29,9 +30,9 @@ blueprint = Blueprint("orders", __name__, url_prefix="/orders")
 
 def _state_choices():
     definition = registry().latest("customer-order")
-    return [
-        (name, state.title.get(current_user.language)) for name, state in definition.states.items()
-    ]
+    return {
+        name: state.title.get(current_user.language) for name, state in definition.states.items()
+    }
 
 
 def _managers():
@@ -44,8 +45,10 @@ def _managers():
 @requires("view")
 def index():
     form = FilterForm(request.args)
-    form.state.choices = [("", _("any state")), *_state_choices()]
-    form.manager_id.choices = [("", _("any manager"))] + [(m.id, m.full_name) for m in _managers()]
+    form.state.choices = options({"": _("any state")} | _state_choices())
+    form.manager_id.choices = options(
+        {"": _("any manager")} | {m.id: m.full_name for m in _managers()}
+    )
     form.validate()
     filters = OrderFilter(
         q=form.q.data or "",
@@ -56,7 +59,7 @@ def index():
     page = db.paginate(
         filtered_orders(filters), per_page=current_app.config["QMS_PAGE_SIZE"], error_out=False
     )
-    return render_template("orders/index.html", form=form, page=page, states=dict(_state_choices()))
+    return render_template("orders/index.html", form=form, page=page, states=_state_choices())
 
 
 @blueprint.get("/board")
@@ -80,10 +83,10 @@ def board():
 @requires("open_order")
 def new():
     form = OrderForm()
-    form.customer_id.choices = [
-        (c.id, c.name) for c in db.session.scalars(select(Customer).order_by(Customer.name))
-    ]
-    form.manager_id.choices = [(m.id, m.full_name) for m in _managers()]
+    form.customer_id.choices = options(
+        {c.id: c.name for c in db.session.scalars(select(Customer).order_by(Customer.name))}
+    )
+    form.manager_id.choices = options({m.id: m.full_name for m in _managers()})
     if request.method == "GET" and current_user.role == "manager":
         form.manager_id.data = current_user.id
     if form.validate_on_submit():

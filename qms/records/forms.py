@@ -7,6 +7,7 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from qms.auth.roles import SIGNATURE_MEANINGS
+from qms.web.choices import options
 from qms.workflow.definition import RecordKind
 
 MEANING_TITLES = {
@@ -32,11 +33,11 @@ def record_form_for(kind: RecordKind, lang: str, **kwargs) -> RecordForm:
         validators = [Optional()] if field.optional else [DataRequired()]
         label = field.title.get(lang)
         if field.choices:
-            choices = [("", "—")] + [(k, t.get(lang)) for k, t in field.choices.items()]
+            choices = {"": "—"} | {k: t.get(lang) for k, t in field.choices.items()}
             setattr(
                 KindForm,
                 f"field_{field.name}",
-                SelectField(label, choices=choices, validators=validators),
+                SelectField(label, choices=options(choices), validators=validators),
             )
         else:
             setattr(
@@ -53,7 +54,8 @@ def kind_fields(form: RecordForm, kind: RecordKind) -> dict[str, str]:
 
 class SignForm(FlaskForm):
     meaning = SelectField(
-        _l("Meaning of the signature"), choices=[(m, MEANING_TITLES[m]) for m in SIGNATURE_MEANINGS]
+        _l("Meaning of the signature"),
+        choices=options({m: MEANING_TITLES[m] for m in SIGNATURE_MEANINGS}),
     )
     password = PasswordField(_l("Your password (to sign)"), validators=[DataRequired()])
 

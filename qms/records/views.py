@@ -203,7 +203,7 @@ def revise(record_id: int):
         db.session.commit()
         flash(_("Revision %(n)s opened as a draft.", n=revision.revision), "success")
         return redirect(url_for("records.edit", record_id=revision.id))
-    return _refuse(record, ValueError(_("Say why a new revision is needed.")), "revise_form", form)
+    return _refuse(record, _("Say why a new revision is needed."), "revise_form", form, "reason")
 
 
 @blueprint.post("/records/<int:record_id>/attachments")

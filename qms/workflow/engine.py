@@ -51,7 +51,8 @@ class RequirementStatus:
     kind: str
     title: str
     satisfied: bool
-    problem: str | None
+    problem: str | None  # in English, for messages and the CLI
+    drafts: tuple[str, ...] = ()  # "'title' rev. n" of each unapproved revision
 
 
 _machines: dict[tuple[str, int, str], Machine] = {}
@@ -124,7 +125,8 @@ def requirement_statuses(
             problem = f"{title}: {names} is a draft (approve it first)"
         else:
             problem = None
-        statuses.append(RequirementStatus(kind, title, problem is None, problem))
+        draft_names = tuple(f"'{r.title}' rev. {r.revision}" for r in drafts)
+        statuses.append(RequirementStatus(kind, title, problem is None, problem, draft_names))
     return statuses
 
 
