@@ -45,7 +45,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 def _check_name(name: str | None, customer_id: int | None = None) -> None:
     if not name:
         raise CustomerError("a customer needs a name")
-    clash = select(func.count()).where(func.lower(Customer.name) == name.lower())
+    # Exact match: SQLite's lower() knows only ASCII, so a case-blind check would be
+    # wrong for Cyrillic names on one database and right on the other.
+    clash = select(func.count()).where(Customer.name == name)
     if customer_id is not None:
         clash = clash.where(Customer.id != customer_id)
     if db.session.scalar(clash):

@@ -71,6 +71,7 @@ def attach_file(
         db.session.add(
             Blob(sha256=digest, size=len(content), content_type=content_type, content=content)
         )
+        db.session.flush()  # the blob row must exist before the attachment points at it
     attachment = Attachment(
         record_id=record.id, blob_sha256=digest, filename=name, uploaded_by_id=uploader.id
     )
