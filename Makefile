@@ -12,7 +12,9 @@ run: system-packages $(VENV)/.installed translations
 	$(BIN)/qms demo --if-empty
 	$(BIN)/qms run --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 test: system-packages $(VENV)/.installed-test translations
+	@tools/system-packages.sh chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -1,0 +1,220 @@
+"""A real browser (Playwright driving Debian's chromium) walks an order as a new user would:
+log in as the manager, create a customer and an order, write and approve the records each
+step needs (switching to the users who may approve), meet each refusal on the way, and
+sign the contract. Screenshots of the key pages go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from qms.config import PROJECT_ROOT
+from qms.extensions import db
+from tests.factories import make_team
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+# Chromium flags for a machine with no network and no display.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def server(app):
+    make_team()
+    db.session.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server):
+    assert Path(CHROMIUM).exists(), "chromium is missing: `make test` installs it"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(f"{username}-pw")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def logout(page: Page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def open_order(page: Page, number: str) -> None:
+    page.get_by_role("link", name="Orders", exact=True).click()
+    page.get_by_role("link", name=number).click()
+
+
+def fire(page: Page, title: str) -> None:
+    page.locator("#next").get_by_role("button", name=title).click()
+
+
+def write_record(page: Page, kind: str, body: str) -> str:
+    """From the order page: create a draft of `kind`; returns the record's URL."""
+    page.locator("#records").get_by_role("link", name=kind, exact=True).click()
+    page.get_by_label("Text").fill(body)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    return page.url
+
+
+def sign(page: Page, url: str, username: str, meaning: str = "Approved") -> None:
+    page.goto(url)
+    page.get_by_label("Meaning of the signature").select_option(label=meaning)
+    page.get_by_label("Your password (to sign)").fill(f"{username}-pw")
+    page.get_by_role("button", name="Sign").click()
+    expect(page.get_by_text("Signed.")).to_be_visible()
+
+
+def test_a_manager_walks_an_order_to_contract_signed(page: Page):
+    login(page, "manager")
+    shot(page, "01-dashboard")
+
+    # A new customer with the business card of the sources.
+    page.get_by_role("link", name="Customers").click()
+    page.get_by_role("link", name="New customer").click()
+    page.get_by_label("Name").fill("Научная библиотека университета")
+    page.get_by_label("Phone").fill("+7 495 000-00-01")
+    page.get_by_label("Structure, decision path and deadlines").fill("Решает директор")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Customer saved.")).to_be_visible()
+    shot(page, "02-customer-card")
+
+    # A new order for them; bad input first.
+    page.get_by_role("link", name="New order").click()
+    page.get_by_label("Title").fill("Распределение запросов к электронному каталогу")
+    page.get_by_label("Value").fill("минус сто")
+    page.get_by_role("button", name="Open the order").click()
+    expect(page.get_by_text("is not an amount of money")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value(
+        "Распределение запросов к электронному каталогу"
+    )
+    page.get_by_label("Value").fill("450000")
+    page.get_by_label("Starts on").fill("2026-02-13")
+    page.get_by_label("Due on").fill("2026-06-05")
+    page.get_by_role("button", name="Open the order").click()
+    expect(page.get_by_text(re.compile(r"Order \d{4}-\d{4} opened\."))).to_be_visible()
+    number = re.search(r"/orders/([\d-]+)", page.url).group(1)
+    expect(page.locator("#stage")).to_contain_text("1.1.1 Finding orders")
+    expect(page.locator("#stage")).to_contain_text("8.2.1 Customer communication")
+
+    # Refusal 1: no enquiry record yet.
+    fire(page, "Accept the enquiry")
+    expect(page.get_by_text("cannot accept the enquiry: Enquiry: missing")).to_be_visible()
+    shot(page, "03-refused-missing-record")
+
+    enquiry = write_record(page, "Enquiry", "Встреча 1: библиотека описала задачу.")
+    # Refusal 2: the author cannot approve their own record.
+    page.get_by_label("Your password (to sign)").fill("manager-pw")
+    page.get_by_role("button", name="Sign").click()
+    expect(page.get_by_text("the author of a record cannot sign it")).to_be_visible()
+
+    logout(page)
+    login(page, "admin")
+    sign(page, enquiry, "admin")
+    shot(page, "04-record-signed")
+    logout(page)
+
+    login(page, "manager")
+    open_order(page, number)
+    fire(page, "Accept the enquiry")
+    expect(page.locator("h1")).to_contain_text("Pre-contract work")
+    for stage in ("contact", "needs", "presentation"):
+        page.locator(f"#sales form:has(input[value={stage}]) button").click()
+    expect(page.locator("#sales li.yes")).to_have_count(3)
+    requirements = write_record(
+        page,
+        "Customer requirements (pre-contract)",
+        "Встречи 2–4: письменные требования переданы и утверждены.",
+    )
+    logout(page)
+    login(page, "admin")
+    sign(page, requirements, "admin")
+    logout(page)
+
+    login(page, "manager")
+    open_order(page, number)
+    fire(page, "Start the technical specification")
+    expect(page.locator("h1")).to_contain_text("Technical specification")
+    logout(page)
+
+    # The engineer writes the ТЗ; the manager approves it; the engineer submits it.
+    login(page, "engineer")
+    open_order(page, number)
+    spec = write_record(page, "Technical specification (ТЗ)", "1. Назначение. 2. Требования.")
+    logout(page)
+    login(page, "manager")
+    sign(page, spec, "manager")
+    logout(page)
+    login(page, "engineer")
+    open_order(page, number)
+    expect(page.locator("#next").get_by_role("button", name="Sign the contract")).to_have_count(0)
+    fire(page, "Submit the specification for contract review")
+    expect(page.locator("h1")).to_contain_text("Contract review and conclusion")
+    logout(page)
+
+    # Refusal 3: signing without an approved requirements review and contract.
+    login(page, "manager")
+    open_order(page, number)
+    fire(page, "Sign the contract")
+    refusal = page.locator(".flash.error")
+    expect(refusal).to_contain_text("Requirements and contract review record: missing")
+    expect(refusal).to_contain_text("Contract: missing")
+    shot(page, "05-refused-sign-contract")
+    review = write_record(
+        page,
+        "Requirements and contract review record",
+        "Требования определены, возможность выполнения подтверждена.",
+    )
+    page.goto(f"/orders/{number}")
+    contract = write_record(page, "Contract", "Договор № 1 на выполнение работ.")
+    logout(page)
+
+    login(page, "admin")
+    sign(page, review, "admin")
+    sign(page, contract, "admin")
+    logout(page)
+
+    login(page, "manager")
+    open_order(page, number)
+    expect(page.locator("#next li.no")).to_have_count(0)
+    fire(page, "Sign the contract")
+    expect(page.locator("h1")).to_contain_text("Scope of development")
+    expect(page.locator("#timeline")).to_contain_text(
+        "order.sign_contract contract_review → scope_definition"
+    )
+    shot(page, "06-contract-signed")
