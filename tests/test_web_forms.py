@@ -247,3 +247,34 @@ def test_the_language_is_chosen_per_user(client, world):
     login(client, "engineer")
     html = client.get(f"/orders/{world['order'].number}").get_data(as_text=True)
     assert "Next steps" in html and "1.1.1 Finding orders" in html
+
+
+def test_declining_an_enquiry_records_the_sources_refusal(client, world):
+    login(client, "manager")
+    number = world["order"].number
+    url = f"/orders/{number}/records/new?kind=refusal"
+    form = {
+        "title": "Отказ",
+        "field_reason": "other_specialisation",
+        "field_importance": "",
+        "field_heard_from": "выставка",
+        "field_alternative": "partner_referral",
+        "field_partner": "ООО «Партнёр»",
+    }
+    response = client.post(url, data=form)
+    assert response.status_code == 422
+    assert "This field is required." in field_error(
+        response.get_data(as_text=True), "field_importance"
+    )
+    response = client.post(url, data=form | {"field_importance": "strategic"})
+    assert response.status_code == 302
+    record = db.session.scalars(select(Record).where(Record.kind == "refusal")).one()
+    assert record.fields == {
+        "reason": "other_specialisation",
+        "importance": "strategic",
+        "heard_from": "выставка",
+        "alternative": "partner_referral",
+        "partner": "ООО «Партнёр»",
+    }
+    page = client.get(f"/records/{record.id}").get_data(as_text=True)
+    assert "Referral to a trusted partner" in page and "Same field, another specialisation" in page
