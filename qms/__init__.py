@@ -48,9 +48,10 @@ def register_blueprints(app: Flask) -> None:
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
     from qms.orders.views import blueprint as orders
+    from qms.packs.views import blueprint as packs
     from qms.records.views import blueprint as records
 
-    for blueprint in (auth, dashboard, orders, records, customers):
+    for blueprint in (auth, dashboard, orders, records, customers, packs):
         app.register_blueprint(blueprint)
 
 

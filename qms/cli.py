@@ -81,9 +81,10 @@ def register(app: Flask) -> None:
     from qms.audit.cli import audit
     from qms.demo import demo
     from qms.orders.cli import advance, orders
+    from qms.packs.cli import pack
     from qms.workflow.cli import workflow
 
-    for command in (audit, demo, orders, advance, workflow):
+    for command in (audit, demo, orders, advance, pack, workflow):
         app.cli.add_command(command)
 
 

@@ -4,6 +4,7 @@ from qms.audit.models import AuditChainHead, AuditEvent
 from qms.auth.models import LoginFailure, User
 from qms.customers.models import Contact, Customer
 from qms.orders.models import Order, SalesStage
+from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, Signature
 from qms.workflow.models import WorkflowVersion
 
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Blob",
     "Contact",
+    "ContractPack",
     "Customer",
     "LoginFailure",
     "Order",

@@ -22,6 +22,7 @@ ROUTES = [
     ("POST", "/orders/new", OFFICE),
     ("POST", "/orders/{number}/advance", WRITERS),
     ("POST", "/orders/{number}/sales-stages", OFFICE),
+    ("POST", "/orders/{number}/pack", WRITERS),
     ("GET", "/orders/{number}/records/new?kind=contract", WRITERS),
     ("POST", "/orders/{number}/records/new?kind=contract", WRITERS),
     ("GET", "/records/{approved}", EVERYONE),

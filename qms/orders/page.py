@@ -59,13 +59,14 @@ class OrderView:
     sales: list[tuple[str, object, object, SalesStage | None]] = field(default_factory=list)
     show_sales: bool = False
     events: list[AuditEvent] = field(default_factory=list)
+    packs: list = field(default_factory=list)
 
 
 def order_view(number: str) -> OrderView | None:
     data = order_page_data(number)
     if data is None:
         return None
-    order, records, stages, events = data
+    order, records, stages, events, packs = data
     definition = definition_of(order.workflow_version)
     state = definition.states[order.state]
     cat = catalogue()
@@ -106,4 +107,5 @@ def order_view(number: str) -> OrderView | None:
         sales=[(key, title, goal, done.get(key)) for key, (title, goal) in STAGES.items()],
         show_sales=order.state in PRE_CONTRACT_STATES or bool(stages),
         events=events,
+        packs=packs,
     )

@@ -12,6 +12,7 @@ from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.models import Order, SalesStage
+from qms.packs.models import ContractPack
 from qms.records.models import Record, Signature
 from qms.timeutil import utcnow
 
@@ -82,7 +83,17 @@ def order_page_data(number: str):
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.order_id == order.id).order_by(AuditEvent.seq.desc())
     ).all()
-    return order, records, stages, events
+    packs = db.session.execute(
+        select(
+            ContractPack.revision,
+            ContractPack.issued_at,
+            ContractPack.pages,
+            ContractPack.pdf_sha256,
+        )
+        .where(ContractPack.order_id == order.id)
+        .order_by(ContractPack.revision.desc())
+    ).all()  # not the PDF bytes: the page lists them only
+    return order, records, stages, events, packs
 
 
 def counts_by_state() -> dict[str, int]:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from qms.extensions import db
+from qms.orders.services import OrderError, get_order
+from qms.packs.models import ContractPack
+from qms.packs.services import issue_pack
+from qms.web.permissions import requires
+
+blueprint = Blueprint("packs", __name__)
+
+
+def _order(number: str):
+    try:
+        return get_order(number)
+    except OrderError:
+        abort(404)
+
+
+@blueprint.post("/orders/<number>/pack")
+@requires("write_record")
+def print_pack(number: str):
+    order = _order(number)
+    pack, _ = issue_pack(order, current_user)
+    db.session.commit()
+    return redirect(url_for("packs.download", number=number, revision=pack.revision))
+
+
+@blueprint.get("/orders/<number>/packs/<int:revision>.pdf")
+@requires("view")
+def download(number: str, revision: int):
+    order = _order(number)
+    pack = db.session.scalars(
+        select(ContractPack).where(
+            ContractPack.order_id == order.id, ContractPack.revision == revision
+        )
+    ).first()
+    if pack is None:
+        abort(404)
+    filename = f"contract-pack-{order.number}-rev{pack.revision}.pdf"
+    return Response(
+        pack.pdf,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "ETag": f'"{pack.pdf_sha256}"',
+            "X-Content-SHA256": pack.pdf_sha256,
+        },
+    )
