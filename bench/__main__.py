@@ -1,0 +1,41 @@
+"""`make bench`: run every benchmark, print `name: value unit`, write bench/results.json."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import pack_render
+
+BENCHMARKS = [pack_render]
+
+
+def main() -> int:
+    results = {}
+    for module in BENCHMARKS:
+        for name, value in module.run().items():
+            unit = module.UNITS.get(name, "")
+            results[name] = {"value": round(value, 4), "unit": unit}
+            print(f"{name}: {value:.4g} {unit}", flush=True)
+    out = Path(__file__).parent / "results.json"
+    out.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": sys.version.split()[0],
+                "machine": platform.machine(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
