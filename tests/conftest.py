@@ -36,9 +36,15 @@ def _config(url: str, instance: Path, **extra) -> dict:
     }
 
 
-def _admin_engine():
+def _admin(statement: str) -> None:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
     url = make_url(BASE_URL).set(database="postgres")
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +54,7 @@ def template_database(tmp_path_factory):
     os.environ["QMS_INSTANCE_PATH"] = str(folder / "instance")
     if USE_POSTGRES:
         name = f"qms_template_{uuid.uuid4().hex[:8]}"
-        with _admin_engine().connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        _admin(f'CREATE DATABASE "{name}"')
         url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{folder / 'template.sqlite'}"
@@ -59,8 +64,7 @@ def template_database(tmp_path_factory):
         db.engine.dispose()
     yield url
     if USE_POSTGRES:
-        with _admin_engine().connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -68,11 +72,9 @@ def database_url(template_database, tmp_path):
     if USE_POSTGRES:
         template = make_url(template_database).database
         name = f"qms_test_{uuid.uuid4().hex[:10]}"
-        with _admin_engine().connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        with _admin_engine().connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         path = tmp_path / "qms.sqlite"
         shutil.copyfile(make_url(template_database).database, path)
