@@ -50,8 +50,9 @@ def register_blueprints(app: Flask) -> None:
     from qms.orders.views import blueprint as orders
     from qms.packs.views import blueprint as packs
     from qms.records.views import blueprint as records
+    from qms.trace.views import blueprint as trace
 
-    for blueprint in (auth, dashboard, orders, records, customers, packs):
+    for blueprint in (auth, dashboard, orders, records, customers, packs, trace):
         app.register_blueprint(blueprint)
 
 

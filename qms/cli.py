@@ -82,9 +82,10 @@ def register(app: Flask) -> None:
     from qms.demo import demo
     from qms.orders.cli import advance, orders
     from qms.packs.cli import pack
+    from qms.trace.cli import trace
     from qms.workflow.cli import workflow
 
-    for command in (audit, demo, orders, advance, pack, workflow):
+    for command in (audit, demo, orders, advance, pack, trace, workflow):
         app.cli.add_command(command)
 
 

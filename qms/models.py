@@ -6,12 +6,14 @@ from qms.customers.models import Contact, Customer
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, Signature
+from qms.trace.models import AuditNote
 from qms.workflow.models import WorkflowVersion
 
 __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "AuditNote",
     "Blob",
     "Contact",
     "ContractPack",

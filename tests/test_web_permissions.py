@@ -10,6 +10,7 @@ ROLES = ["anonymous", "admin", "manager", "engineer", "auditor"]
 EVERYONE = {"admin", "manager", "engineer", "auditor"}
 WRITERS = {"admin", "manager", "engineer"}
 OFFICE = {"admin", "manager"}
+AUDIT = {"admin", "auditor"}
 
 # (method, url template, roles allowed). Placeholders are filled from the test world.
 ROUTES = [
@@ -39,6 +40,16 @@ ROUTES = [
     ("POST", "/customers/{customer}/edit", OFFICE),
     ("POST", "/customers/{customer}/contacts", OFFICE),
     ("GET", "/settings/language", EVERYONE),
+    ("GET", "/standards", EVERYONE),
+    ("GET", "/audit/trace", EVERYONE),
+    ("GET", "/audit/trace.csv", EVERYONE),
+    ("GET", "/audit/trace.xlsx", EVERYONE),
+    ("GET", "/orders/{number}/compliance", EVERYONE),
+    ("POST", "/orders/{number}/notes", AUDIT),
+    ("GET", "/audit/events", EVERYONE),
+    ("GET", "/audit/events.csv", EVERYONE),
+    ("POST", "/audit/verify", AUDIT),
+    ("GET", "/audit/report.pdf", AUDIT),
 ]
 
 

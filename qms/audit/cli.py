@@ -17,3 +17,12 @@ def verify() -> None:
     if not result.intact:
         raise click.ClickException(result.summary())
     click.echo(result.summary())
+
+
+def _register_report() -> None:
+    from qms.trace.cli import report
+
+    audit.add_command(report)
+
+
+_register_report()

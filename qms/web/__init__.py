@@ -97,6 +97,8 @@ def _register_error_pages(app: Flask) -> None:
     }
 
     def render(code: int, detail: str | None = None):
+        if code >= 500:  # the failed transaction must not break the error page too
+            db.session.rollback()
         return render_template("error.html", code=code, message=messages[code], detail=detail), code
 
     for code in messages:

@@ -16,6 +16,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "sign_record": WRITERS,
     "edit_customer": ("admin", "manager"),
     "track_sales": ("admin", "manager"),
+    "audit_note": ("admin", "auditor"),
+    "verify_chain": ("admin", "auditor"),
+    "audit_report": ("admin", "auditor"),
 }
 
 

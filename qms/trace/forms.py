@@ -1,0 +1,42 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class TraceFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    customer = SelectField(
+        _l("Customer"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
+    state = SelectField(_l("State"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class EventFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    user = StringField(_l("User"), validators=[Optional(), Length(max=64)])
+    order = StringField(_l("Order"), validators=[Optional(), Length(max=32)])
+    action = StringField(_l("Kind"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class NoteForm(FlaskForm):
+    clause = StringField(
+        _l("ISO 9001:2015 clause (optional)"), validators=[Optional(), Length(max=16)]
+    )
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
+
+
+class PeriodForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,175 @@
+"""The traceability matrix: ISO 9001:2015 clause x order -> complete, missing, not reached.
+
+A clause is *reached* on an order when a transition fired on it required records of a
+kind linked to the clause (through the kind's process-map steps), or when the order has
+been through (entered and left) a state that carries out a step citing the clause. It is
+*missing* when such a transition fired and no approved record of a required kind exists:
+the guards make that impossible, so it is flagged loudly. Built in three queries whatever
+the number of orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, func, select
+
+from qms.audit.models import AuditEvent
+from qms.catalogue import Catalogue
+from qms.catalogue.model import clause_sort_key
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.orders.models import Order
+from qms.records.models import Record
+from qms.workflow.definition import WorkflowDefinition
+from qms.workflow.registry import catalogue, registry
+
+COMPLETE, MISSING, NOT_REACHED = "complete", "missing", "not reached"
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    number: str
+    title: object  # Text
+    from_2000: tuple[str, ...]
+    documents: tuple[str, ...]  # "register code" labels
+    steps: tuple[str, ...]
+    kinds: tuple[str, ...]  # record kinds that are evidence for it
+    states: tuple[str, ...]  # states that carry out its steps
+
+
+@dataclass
+class Cell:
+    status: str
+    evidence: int = 0  # approved records that satisfy it
+    missing_kinds: tuple[str, ...] = ()
+
+
+@dataclass
+class OrderColumn:
+    id: int
+    number: str
+    title: str
+    customer: str
+    state: str
+
+
+@dataclass
+class Matrix:
+    rows: list[ClauseRow]
+    orders: list[OrderColumn]
+    cells: dict[tuple[str, int], Cell] = field(default_factory=dict)
+
+    def cell(self, clause: str, order_id: int) -> Cell:
+        return self.cells[(clause, order_id)]
+
+    @property
+    def gaps(self) -> list[tuple[ClauseRow, OrderColumn, Cell]]:
+        return [
+            (row, col, self.cells[(row.number, col.id)])
+            for row in self.rows
+            for col in self.orders
+            if self.cells[(row.number, col.id)].status == MISSING
+        ]
+
+
+def clause_rows(definition: WorkflowDefinition, cat: Catalogue) -> list[ClauseRow]:
+    """One row per ISO 9001:2015 clause cited through the workflow's steps."""
+    steps_in_use = [s for s in cat.steps if definition.states_for_step(s)]
+    rows: dict[str, dict] = {}
+    for number in steps_in_use:
+        step = cat.steps[number]
+        for old in cat.step_clauses(step):
+            for new in old.maps_to:
+                row = rows.setdefault(new, {"from_2000": set(), "documents": {}, "steps": set()})
+                row["from_2000"].add(old.number)
+                row["steps"].add(number)
+                for doc in cat.step_documents(step):
+                    row["documents"][doc.register] = doc.label
+    result = []
+    for number in sorted(rows, key=clause_sort_key):
+        row = rows[number]
+        steps = tuple(sorted(row["steps"], key=clause_sort_key))
+        kinds = tuple(k.kind for k in definition.records.values() if set(k.steps) & set(steps))
+        states = tuple(s for s in definition.states if set(definition.states[s].steps) & set(steps))
+        result.append(
+            ClauseRow(
+                number=number,
+                title=cat.clauses_2015[number].title,
+                from_2000=tuple(sorted(row["from_2000"], key=clause_sort_key)),
+                documents=tuple(row["documents"].values()),
+                steps=steps,
+                kinds=kinds,
+                states=states,
+            )
+        )
+    return result
+
+
+def order_query(
+    customer_id: int | None = None,
+    state: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select:
+    query = select(Order.id, Order.number, Order.title, Customer.name, Order.state).join(
+        Customer, Customer.id == Order.customer_id
+    )
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    if state:
+        query = query.where(Order.state == state)
+    if date_from:
+        query = query.where(func.date(Order.created_at) >= date_from)
+    if date_to:
+        query = query.where(func.date(Order.created_at) <= date_to)
+    return query.order_by(Order.number)
+
+
+def build_matrix(**filters) -> Matrix:
+    definition = registry().latest("customer-order")
+    rows = clause_rows(definition, catalogue())
+    base = order_query(**filters)
+    orders = [OrderColumn(*r) for r in db.session.execute(base).all()]
+    ids = base.with_only_columns(Order.id).order_by(None).scalar_subquery()
+
+    # What happened to each order: the triggers fired and the states it entered.
+    fired: dict[int, set[str]] = {}
+    visited: dict[int, set[str]] = {}
+    for order_id, action, to_state in db.session.execute(
+        select(AuditEvent.order_id, AuditEvent.action, AuditEvent.to_state).where(
+            AuditEvent.entity_type == "order",
+            AuditEvent.order_id.in_(ids),
+            AuditEvent.to_state.is_not(None),
+        )
+    ):
+        fired.setdefault(order_id, set()).add(action.removeprefix("order."))
+        visited.setdefault(order_id, set()).add(to_state)
+    # Approved records per order and kind (counted, not loaded).
+    approved: dict[tuple[int, str], int] = {
+        (order_id, kind): count
+        for order_id, kind, count in db.session.execute(
+            select(Record.order_id, Record.kind, func.count())
+            .where(and_(Record.status == "approved", Record.order_id.in_(ids)))
+            .group_by(Record.order_id, Record.kind)
+        )
+    }
+
+    requires = {t.trigger: set(t.requires) for t in definition.transitions}
+    matrix = Matrix(rows, orders)
+    for row in rows:
+        kinds = set(row.kinds)
+        states = set(row.states)
+        for col in orders:
+            required = set().union(*(requires.get(t, set()) & kinds for t in fired.get(col.id, ())))
+            evidence = sum(approved.get((col.id, k), 0) for k in kinds)
+            if required:
+                missing = tuple(sorted(k for k in required if not approved.get((col.id, k))))
+                cell = Cell(MISSING if missing else COMPLETE, evidence, missing)
+            elif (visited.get(col.id, set()) & states) - {col.state}:
+                cell = Cell(COMPLETE, evidence)  # been through it; the events are its record
+            else:
+                cell = Cell(NOT_REACHED, evidence)
+            matrix.cells[(row.number, col.id)] = cell
+    return matrix

@@ -1,0 +1,126 @@
+"""Auditor operations and the read models of the audit pages. The caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from qms.audit.models import AuditEvent
+from qms.audit.trail import record_event
+from qms.auth.models import User
+from qms.extensions import db
+from qms.orders.models import Order
+from qms.records.models import Record, Signature
+from qms.timeutil import UTC
+from qms.trace.models import AuditNote
+from qms.workflow.registry import catalogue, definition_of
+
+
+class NoteError(ValueError):
+    pass
+
+
+def add_note(order: Order, author: User, body: str, clause: str | None) -> AuditNote:
+    if author.role not in ("auditor", "admin"):
+        raise NoteError("audit notes are written by auditors")
+    if not body or not body.strip():
+        raise NoteError("a note needs some text")
+    if clause and clause not in catalogue().clauses_2015:
+        raise NoteError(f"'{clause}' is not an ISO 9001:2015 clause")
+    note = AuditNote(
+        order_id=order.id, author_id=author.id, body=body.strip(), clause=clause or None
+    )
+    db.session.add(note)
+    db.session.flush()
+    record_event(
+        actor=author,
+        action="audit.note",
+        entity_type="order",
+        entity_id=order.id,
+        order_id=order.id,
+        changes={"clause": note.clause, "note": note.body},
+    )
+    return note
+
+
+@dataclass
+class EventFilter:
+    username: str = ""
+    order_number: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def events_query(f: EventFilter) -> Select:
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if f.username:
+        query = query.where(AuditEvent.actor_name == f.username)
+    if f.order_number:
+        query = query.join(Order, Order.id == AuditEvent.order_id).where(
+            Order.number == f.order_number
+        )
+    if f.action:
+        query = query.where(AuditEvent.action.startswith(f.action))
+    if f.date_from:
+        query = query.where(
+            AuditEvent.occurred_at >= datetime.combine(f.date_from, time(), tzinfo=UTC)
+        )
+    if f.date_to:
+        end = datetime.combine(f.date_to + timedelta(days=1), time(), tzinfo=UTC)
+        query = query.where(AuditEvent.occurred_at < end)
+    return query
+
+
+@dataclass
+class StepEvidence:
+    step: object
+    states: list[str]
+    passed: bool
+    clauses_2000: list
+    clauses_2015: list
+    records: list[Record]
+
+
+def compliance(order: Order):
+    """For one order: each step, whether it was passed, its clauses and its evidence."""
+    definition = definition_of(order.workflow_version)
+    cat = catalogue()
+    records = db.session.scalars(
+        select(Record)
+        .where(Record.order_id == order.id)
+        .options(
+            joinedload(Record.author), selectinload(Record.signatures).joinedload(Signature.signer)
+        )
+        .order_by(Record.kind, Record.revision)
+    ).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.order_id == order.id).order_by(AuditEvent.seq)
+    ).all()
+    visited = {e.to_state for e in events if e.to_state}
+    steps = []
+    for number, step in cat.steps.items():
+        states = definition.states_for_step(number)
+        if not states:
+            continue
+        kinds = {k.kind for k in definition.records.values() if number in k.steps}
+        steps.append(
+            StepEvidence(
+                step=step,
+                states=states,
+                passed=bool((visited & set(states)) - {order.state}),
+                clauses_2000=cat.step_clauses(step),
+                clauses_2015=cat.step_clauses_2015(step),
+                records=[r for r in records if r.kind in kinds],
+            )
+        )
+    notes = db.session.scalars(
+        select(AuditNote)
+        .where(AuditNote.order_id == order.id)
+        .options(joinedload(AuditNote.author))
+        .order_by(AuditNote.id)
+    ).all()
+    return definition, steps, events, notes

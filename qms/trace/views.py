@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from qms.audit.trail import verify_chain
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.orders.services import OrderError, get_order
+from qms.trace.export import to_csv, to_json, to_xlsx
+from qms.trace.forms import EventFilterForm, NoteForm, PeriodForm, TraceFilterForm
+from qms.trace.matrix import build_matrix
+from qms.trace.report import audit_report_pdf
+from qms.trace.services import EventFilter, NoteError, add_note, compliance, events_query
+from qms.web.choices import options
+from qms.web.permissions import requires
+from qms.workflow.registry import catalogue, registry
+
+blueprint = Blueprint("trace", __name__)
+ORDERS_PER_PAGE = 40
+
+
+def _trace_form() -> TraceFilterForm:
+    form = TraceFilterForm(request.args)
+    customers = db.session.scalars(select(Customer).order_by(Customer.name)).all()
+    form.customer.choices = options({"": _("any customer")} | {c.id: c.name for c in customers})
+    states = registry().latest("customer-order").states
+    form.state.choices = options(
+        {"": _("any state")} | {n: s.title.get(current_user.language) for n, s in states.items()}
+    )
+    form.validate()
+    return form
+
+
+def _filters(form: TraceFilterForm) -> dict:
+    return {
+        "customer_id": form.customer.data,
+        "state": form.state.data or None,
+        "date_from": form.date_from.data,
+        "date_to": form.date_to.data,
+    }
+
+
+@blueprint.get("/standards")
+@requires("view")
+def standards():
+    cat = catalogue()
+    definition = registry().latest("customer-order")
+    matrix = build_matrix()
+    complete = {
+        row.number: sum(
+            1 for o in matrix.orders if matrix.cell(row.number, o.id).status == "complete"
+        )
+        for row in matrix.rows
+    }
+    return render_template(
+        "trace/standards.html",
+        cat=cat,
+        definition=definition,
+        rows={r.number: r for r in matrix.rows},
+        complete=complete,
+        order_count=len(matrix.orders),
+    )
+
+
+@blueprint.get("/audit/trace")
+@requires("view")
+def trace():
+    form = _trace_form()
+    matrix = build_matrix(**_filters(form))
+    page = max(request.args.get("page", 1, type=int), 1)
+    shown = matrix.orders[(page - 1) * ORDERS_PER_PAGE : page * ORDERS_PER_PAGE]
+    pages = max((len(matrix.orders) + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE, 1)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "trace/matrix.html",
+        form=form,
+        matrix=matrix,
+        shown=shown,
+        page=page,
+        pages=pages,
+        args=args,
+    )
+
+
+@blueprint.get("/audit/trace.<fmt>")
+@requires("view")
+def trace_export(fmt: str):
+    matrix = build_matrix(**_filters(_trace_form()))
+    lang = current_user.language
+    if fmt == "csv":
+        return Response(
+            to_csv(matrix, lang),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": "attachment; filename=trace.csv"},
+        )
+    if fmt == "json":
+        return Response(to_json(matrix, lang), content_type="application/json")
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx(matrix, lang),
+            headers={"Content-Disposition": "attachment; filename=trace.xlsx"},
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    abort(404)
+
+
+@blueprint.get("/orders/<number>/compliance")
+@requires("view")
+def order_compliance(number: str):
+    try:
+        order = get_order(number)
+    except OrderError:
+        abort(404)
+    definition, steps, events, notes = compliance(order)
+    return render_template(
+        "trace/compliance.html",
+        order=order,
+        definition=definition,
+        steps=steps,
+        events=events,
+        notes=notes,
+        form=NoteForm(),
+    )
+
+
+@blueprint.post("/orders/<number>/notes")
+@requires("audit_note")
+def note(number: str):
+    try:
+        order = get_order(number)
+    except OrderError:
+        abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            add_note(order, current_user, form.body.data, (form.clause.data or "").strip())
+        except NoteError as exc:
+            db.session.rollback()
+            form.clause.errors = [*form.clause.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Note added."), "success")
+            return redirect(url_for("trace.order_compliance", number=number) + "#notes")
+    definition, steps, events, notes = compliance(order)
+    return render_template(
+        "trace/compliance.html",
+        order=order,
+        definition=definition,
+        steps=steps,
+        events=events,
+        notes=notes,
+        form=form,
+    ), 422
+
+
+def _event_filter(form: EventFilterForm) -> EventFilter:
+    return EventFilter(
+        username=(form.user.data or "").strip(),
+        order_number=(form.order.data or "").strip(),
+        action=(form.action.data or "").strip(),
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+@blueprint.get("/audit/events")
+@requires("view")
+def events():
+    form = EventFilterForm(request.args)
+    form.validate()
+    page = db.paginate(events_query(_event_filter(form)), per_page=50, error_out=False)
+    return render_template(
+        "trace/events.html",
+        form=form,
+        page=page,
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@blueprint.get("/audit/events.csv")
+@requires("view")
+def events_csv():
+    form = EventFilterForm(request.args)
+    form.validate()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "seq",
+            "occurred_at_utc",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "order_id",
+            "from_state",
+            "to_state",
+            "reason",
+            "changes",
+            "hash",
+        ]
+    )
+    for e in db.session.scalars(events_query(_event_filter(form))).yield_per(1000):
+        writer.writerow(
+            [
+                e.seq,
+                e.occurred_at.isoformat(),
+                e.actor_name,
+                e.action,
+                e.entity_type,
+                e.entity_id,
+                e.order_id,
+                e.from_state,
+                e.to_state,
+                e.reason,
+                e.changes,
+                e.hash,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=audit-events.csv"},
+    )
+
+
+@blueprint.post("/audit/verify")
+@requires("verify_chain")
+def verify():
+    result = verify_chain()
+    return render_template("trace/verify.html", result=result)
+
+
+@blueprint.get("/audit/report.pdf")
+@requires("audit_report")
+def report():
+    form = PeriodForm(request.args)
+    if not form.validate():
+        abort(400, _("The dates are not valid (use YYYY-MM-DD)."))
+    pdf, _pages = audit_report_pdf(form.date_from.data, form.date_to.data, current_user)
+    return Response(
+        pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="audit-report.pdf"'},
+    )
