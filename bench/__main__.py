@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pack_render
+from bench import pack_render, trace_matrix
 
-BENCHMARKS = [pack_render]
+BENCHMARKS = [pack_render, trace_matrix]
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, func, select
 
@@ -39,8 +40,7 @@ class ClauseRow:
     states: tuple[str, ...]  # states that carry out its steps
 
 
-@dataclass
-class Cell:
+class Cell(NamedTuple):
     status: str
     evidence: int = 0  # approved records that satisfy it
     missing_kinds: tuple[str, ...] = ()
@@ -59,18 +59,21 @@ class OrderColumn:
 class Matrix:
     rows: list[ClauseRow]
     orders: list[OrderColumn]
-    cells: dict[tuple[str, int], Cell] = field(default_factory=dict)
+    # Per order, one (status, evidence, missing kinds) tuple per row, in row order.
+    cells: dict[int, list[tuple]] = field(default_factory=dict)
+    row_index: dict[str, int] = field(default_factory=dict)
 
     def cell(self, clause: str, order_id: int) -> Cell:
-        return self.cells[(clause, order_id)]
+        # Stored as plain tuples: building 100,000+ named tuples costs more than the rest.
+        return Cell._make(self.cells[order_id][self.row_index[clause]])
 
     @property
     def gaps(self) -> list[tuple[ClauseRow, OrderColumn, Cell]]:
         return [
-            (row, col, self.cells[(row.number, col.id)])
+            (row, col, self.cell(row.number, col.id))
             for row in self.rows
             for col in self.orders
-            if self.cells[(row.number, col.id)].status == MISSING
+            if self.cells[col.id][self.row_index[row.number]][0] == MISSING
         ]
 
 
@@ -144,32 +147,50 @@ def build_matrix(**filters) -> Matrix:
             AuditEvent.to_state.is_not(None),
         )
     ):
-        fired.setdefault(order_id, set()).add(action.removeprefix("order."))
+        fired.setdefault(order_id, set()).add(action)
         visited.setdefault(order_id, set()).add(to_state)
     # Approved records per order and kind (counted, not loaded).
-    approved: dict[tuple[int, str], int] = {
-        (order_id, kind): count
-        for order_id, kind, count in db.session.execute(
-            select(Record.order_id, Record.kind, func.count())
-            .where(and_(Record.status == "approved", Record.order_id.in_(ids)))
-            .group_by(Record.order_id, Record.kind)
-        )
-    }
+    approved: dict[int, dict[str, int]] = {}
+    for order_id, kind, count in db.session.execute(
+        select(Record.order_id, Record.kind, func.count())
+        .where(and_(Record.status == "approved", Record.order_id.in_(ids)))
+        .group_by(Record.order_id, Record.kind)
+    ):
+        approved.setdefault(order_id, {})[kind] = count
 
-    requires = {t.trigger: set(t.requires) for t in definition.transitions}
-    matrix = Matrix(rows, orders)
-    for row in rows:
-        kinds = set(row.kinds)
-        states = set(row.states)
-        for col in orders:
-            required = set().union(*(requires.get(t, set()) & kinds for t in fired.get(col.id, ())))
-            evidence = sum(approved.get((col.id, k), 0) for k in kinds)
-            if required:
-                missing = tuple(sorted(k for k in required if not approved.get((col.id, k))))
-                cell = Cell(MISSING if missing else COMPLETE, evidence, missing)
-            elif (visited.get(col.id, set()) & states) - {col.state}:
-                cell = Cell(COMPLETE, evidence)  # been through it; the events are its record
+    requires = {f"order.{t.trigger}": frozenset(t.requires) for t in definition.transitions}
+    # Per order, once: the kinds its fired transitions required, and the states it left.
+    required_by: dict[int, set[str]] = {}
+    for order_id, actions in fired.items():
+        required_by[order_id] = set().union(*(requires.get(a, ()) for a in actions))
+    row_kinds = [(row.number, frozenset(row.kinds), frozenset(row.states)) for row in rows]
+    rows_of_kind: dict[str, list[int]] = {}
+    for index, (_, kinds, _) in enumerate(row_kinds):
+        for kind in kinds:
+            rows_of_kind.setdefault(kind, []).append(index)
+    matrix = Matrix(rows, orders, row_index={row.number: i for i, row in enumerate(rows)})
+    cells = matrix.cells
+    no_kinds: set[str] = set()
+    no_counts: dict[str, int] = {}
+    for col in orders:
+        order_id = col.id
+        needed = required_by.get(order_id, no_kinds)
+        counts = approved.get(order_id, no_counts)
+        left = visited.get(order_id, no_kinds) - {col.state}
+        have = counts.keys()
+        evidence = [0] * len(row_kinds)
+        mine = cells[order_id] = []
+        for kind, count in counts.items():
+            for index in rows_of_kind.get(kind, ()):
+                evidence[index] += count
+        for index, (_, kinds, states) in enumerate(row_kinds):
+            if required := kinds & needed:
+                if missing := required - have:
+                    mine.append((MISSING, evidence[index], tuple(sorted(missing))))
+                else:
+                    mine.append((COMPLETE, evidence[index], ()))
+            elif states & left:  # been through it; the events are its record
+                mine.append((COMPLETE, evidence[index], ()))
             else:
-                cell = Cell(NOT_REACHED, evidence)
-            matrix.cells[(row.number, col.id)] = cell
+                mine.append((NOT_REACHED, evidence[index], ()))
     return matrix
