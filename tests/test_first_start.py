@@ -44,7 +44,11 @@ def test_first_start_creates_the_database_loads_the_demo_once_and_serves(tmp_pat
     page = client.get("/orders")
     assert page.status_code == 200
     assert "Распределение запросов к электронному каталогу" in page.get_data(as_text=True)
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "reachable"}
+    assert client.get("/healthz").get_json() == {
+        "status": "ok",
+        "database": "reachable",
+        "migrations": "current",
+    }
     with app.app_context():
         from qms.extensions import db
 

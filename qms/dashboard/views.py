@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -45,8 +47,21 @@ def index():
 
 @blueprint.get("/healthz")
 def healthz():
+    """For load balancers: 200 when the database answers and its schema is current."""
     try:
-        db.session.execute(text("SELECT 1"))
+        with db.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
     except SQLAlchemyError:
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="reachable")
+    head = ScriptDirectory.from_config(
+        current_app.extensions["migrate"].migrate.get_config()
+    ).get_heads()
+    if set(current) != set(head):
+        return jsonify(
+            status="error",
+            database="reachable",
+            migrations="behind",
+            schema=sorted(current),
+            code=sorted(head),
+        ), 503
+    return jsonify(status="ok", database="reachable", migrations="current")

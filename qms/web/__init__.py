@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from qms.extensions import babel, csrf, db, login_manager
 from qms.web.permissions import can
+from qms.web.security import init_security_headers
 
 LANGUAGES = ("en", "ru")
 
@@ -40,6 +41,7 @@ def init_web(app: Flask) -> None:
         reject_page=_reject_page,
     )
     _register_error_pages(app)
+    init_security_headers(app)
 
 
 @login_manager.user_loader
