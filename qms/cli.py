@@ -79,6 +79,7 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     from qms.audit.cli import audit
+    from qms.backup.cli import backup_command, restore_command
     from qms.demo import demo
     from qms.orders.cli import advance, orders
     from qms.packs.cli import pack
@@ -87,6 +88,8 @@ def register(app: Flask) -> None:
 
     for command in (audit, demo, orders, advance, pack, trace, workflow):
         app.cli.add_command(command)
+    app.cli.add_command(backup_command, "backup")
+    app.cli.add_command(restore_command, "restore")
 
 
 def print_json(data) -> None:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qms.audit.trail import verify_chain
+from qms.backup.services import BackupError, backup, restore
+
+
+@click.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The backup file to write.",
+)
+def backup_command(output: str) -> None:
+    """Back up the whole database, online and consistent."""
+    try:
+        kind = backup(Path(output))
+    except (BackupError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {output} ({kind}, {Path(output).stat().st_size} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm: the current database is replaced.")
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the whole database with a backup made by `qms backup`."""
+    if not yes:
+        raise click.ClickException("restoring replaces the whole database; add --yes to do it")
+    try:
+        restore(Path(source))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = verify_chain()
+    click.echo(f"restored from {source}; {result.summary()}")
+    if not result.intact:
+        raise click.ClickException("the restored audit trail does not verify")
