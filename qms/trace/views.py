@@ -52,18 +52,33 @@ def standards():
     cat = catalogue()
     definition = registry().latest("customer-order")
     matrix = build_matrix()
-    complete = {
-        row.number: sum(
-            1 for o in matrix.orders if matrix.cell(row.number, o.id).status == "complete"
-        )
+    # The orders with complete evidence, per 2015 clause; a 2000 requirement has it when
+    # every 2015 clause it maps to has it, an internal document when any of its rows has.
+    done = {
+        row.number: {
+            o.id for o in matrix.orders if matrix.cell(row.number, o.id).status == "complete"
+        }
         for row in matrix.rows
+    }
+    complete_2000 = {
+        number: len(set.intersection(*(done[n] for n in clause.maps_to if n in done)))
+        for number, clause in cat.clauses_2000.items()
+        if any(n in done for n in clause.maps_to)
+    }
+    complete_documents = {
+        register: len(
+            set().union(*(done[r.number] for r in matrix.rows if document.label in r.documents))
+        )
+        for register, document in cat.documents.items()
     }
     return render_template(
         "trace/standards.html",
         cat=cat,
         definition=definition,
         rows={r.number: r for r in matrix.rows},
-        complete=complete,
+        complete={n: len(ids) for n, ids in done.items()},
+        complete_2000=complete_2000,
+        complete_documents=complete_documents,
         order_count=len(matrix.orders),
     )
 
