@@ -93,10 +93,8 @@ def new(number: str):
     ), 422 if form.errors else 200
 
 
-@blueprint.get("/records/<int:record_id>")
-@requires("view")
-def show(record_id: int):
-    record = _record_or_404(record_id)
+def _record_page(record: Record, status: int = 200, **forms):
+    """The record page: the record, its revisions, and the sign/revise/attach forms."""
     order = _order_of(record)
     kind = record_kind(order, record.kind)
     revisions = db.session.scalars(
@@ -105,16 +103,20 @@ def show(record_id: int):
         .order_by(Record.revision)
         .options(joinedload(Record.author))
     ).all()
+    forms = {
+        "sign_form": SignForm(meaning=kind.approve_as),
+        "revise_form": ReviseForm(),
+        "attach_form": AttachForm(),
+    } | forms
     return render_template(
-        "records/show.html",
-        record=record,
-        order=order,
-        kind=kind,
-        revisions=revisions,
-        sign_form=SignForm(meaning=kind.approve_as),
-        revise_form=ReviseForm(),
-        attach_form=AttachForm(),
-    )
+        "records/show.html", record=record, order=order, kind=kind, revisions=revisions, **forms
+    ), status
+
+
+@blueprint.get("/records/<int:record_id>")
+@requires("view")
+def show(record_id: int):
+    return _record_page(_record_or_404(record_id))
 
 
 @blueprint.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
@@ -152,23 +154,9 @@ def edit(record_id: int):
 def _refuse(record: Record, message: str, form_name: str, form, field: str):
     """Show the record page again with `message` next to `field` of the form that failed."""
     db.session.rollback()
-    record = _record_or_404(record.id)
-    order = _order_of(record)
-    kind = record_kind(order, record.kind)
-    revisions = db.session.scalars(
-        select(Record).where(Record.lineage == record.lineage).order_by(Record.revision)
-    ).all()
-    forms = {
-        "sign_form": SignForm(meaning=kind.approve_as),
-        "revise_form": ReviseForm(),
-        "attach_form": AttachForm(),
-    }
-    forms[form_name] = form
     target = getattr(form, field)
     target.errors = [*target.errors, message]
-    return render_template(
-        "records/show.html", record=record, order=order, kind=kind, revisions=revisions, **forms
-    ), 422
+    return _record_page(_record_or_404(record.id), 422, **{form_name: form})
 
 
 @blueprint.post("/records/<int:record_id>/sign")

@@ -125,13 +125,14 @@ def trace_export(fmt: str):
     abort(404)
 
 
-@blueprint.get("/orders/<number>/compliance")
-@requires("view")
-def order_compliance(number: str):
+def _order_or_404(number: str):
     try:
-        order = get_order(number)
+        return get_order(number)
     except OrderError:
         abort(404)
+
+
+def _compliance_page(order, form: NoteForm, status: int = 200):
     definition, steps, events, notes = compliance(order)
     return render_template(
         "trace/compliance.html",
@@ -140,17 +141,20 @@ def order_compliance(number: str):
         steps=steps,
         events=events,
         notes=notes,
-        form=NoteForm(),
-    )
+        form=form,
+    ), status
+
+
+@blueprint.get("/orders/<number>/compliance")
+@requires("view")
+def order_compliance(number: str):
+    return _compliance_page(_order_or_404(number), NoteForm())
 
 
 @blueprint.post("/orders/<number>/notes")
 @requires("audit_note")
 def note(number: str):
-    try:
-        order = get_order(number)
-    except OrderError:
-        abort(404)
+    order = _order_or_404(number)
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -162,16 +166,7 @@ def note(number: str):
             db.session.commit()
             flash(_("Note added."), "success")
             return redirect(url_for("trace.order_compliance", number=number) + "#notes")
-    definition, steps, events, notes = compliance(order)
-    return render_template(
-        "trace/compliance.html",
-        order=order,
-        definition=definition,
-        steps=steps,
-        events=events,
-        notes=notes,
-        form=form,
-    ), 422
+    return _compliance_page(order, form, 422)
 
 
 def _event_filter(form: EventFilterForm) -> EventFilter:
