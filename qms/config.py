@@ -46,6 +46,7 @@ def load_config(instance_path: Path) -> dict:
         "QMS_LOGIN_ATTEMPTS": 5,  # failed logins per user name ...
         "QMS_LOGIN_WINDOW_MINUTES": 15,  # ... within this many minutes, then refused
         "QMS_PAGE_SIZE": 25,
+        "QMS_COMPLAINT_ACK_DAYS": int(os.environ.get("QMS_COMPLAINT_ACK_DAYS", "1")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("QMS_TIMEZONE", "Europe/Moscow"),
     }

@@ -8,6 +8,7 @@ from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, Signature
 from qms.trace.models import AuditNote
 from qms.workflow.models import WorkflowVersion
+from qms.workitems.models import WorkItem
 
 __all__ = [
     "Attachment",
@@ -24,5 +25,6 @@ __all__ = [
     "SalesStage",
     "Signature",
     "User",
+    "WorkItem",
     "WorkflowVersion",
 ]

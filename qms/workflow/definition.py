@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import yaml
 from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
 from qms.catalogue.loader import yaml_problem
+from qms.workflow.fields import FIELD_TYPES, FieldDef
 
 
 class WorkflowError(ValueError):
@@ -54,6 +55,8 @@ class TransitionDef:
     roles: tuple[str, ...]
     requires: tuple[str, ...]
     reason_required: bool
+    inputs: tuple[str, ...] = ()  # work-item fields the actor must fill in
+    not_by: tuple[str, ...] = ()  # triggers whose actor may not fire this one
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ class WorkflowDefinition:
     source: str  # where it was read from, for error messages
     document: dict[str, Any]  # the parsed YAML, kept to store with the orders that use it
     sha256: str
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    number_prefix: str | None = None  # work items: "CC" gives CC-2026-0001
+    documents: tuple[str, ...] = ()  # governing internal documents (register numbers)
+    clauses_2015: tuple[str, ...] = ()  # ISO 9001:2015 clauses the workflow satisfies
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions if state in t.sources]
@@ -91,10 +98,23 @@ _TOP_KEYS = {
     "states",
     "transitions",
     "covers_process_map",
+    "fields",
+    "number_prefix",
+    "governance",
 }
 _RECORD_KEYS = {"title", "steps", "approvers", "approve_as", "fields"}
 _STATE_KEYS = {"title", "steps", "final"}
-_TRANSITION_KEYS = {"trigger", "title", "source", "dest", "roles", "requires", "reason_required"}
+_TRANSITION_KEYS = {
+    "trigger",
+    "title",
+    "source",
+    "dest",
+    "roles",
+    "requires",
+    "reason_required",
+    "inputs",
+    "not_by",
+}
 
 
 def canonical_sha256(document: dict[str, Any]) -> str:
@@ -185,15 +205,24 @@ class _Parser:
         if doc["initial"] not in states:
             raise self.fail("initial", f"unknown state '{doc['initial']}'")
 
+        fields = self.fields(doc.get("fields"))
         transitions = []
         if not isinstance(doc["transitions"], list):
             raise self.fail("transitions", "expected a list")
         for i, spec in enumerate(doc["transitions"]):
-            transitions.append(self.transition(i, spec, states, roles, records))
+            transitions.append(self.transition(i, spec, states, roles, records, fields))
         triggers = [t.trigger for t in transitions]
         if len(set(triggers)) != len(triggers):
             twice = sorted({t for t in triggers if triggers.count(t) > 1})
             raise self.fail("transitions", f"trigger(s) listed twice: {', '.join(twice)}")
+
+        for t in transitions:
+            for other in t.not_by:
+                if other not in triggers:
+                    raise self.fail(
+                        f"transition '{t.trigger}'", f"not_by: unknown trigger '{other}'"
+                    )
+        documents, clauses_2015 = self.governance(doc.get("governance") or {})
 
         covers = bool(doc.get("covers_process_map", False))
         if covers:
@@ -213,7 +242,40 @@ class _Parser:
             source=self.source,
             document=doc,
             sha256=canonical_sha256(doc),
+            fields=fields,
+            number_prefix=doc.get("number_prefix"),
+            documents=documents,
+            clauses_2015=clauses_2015,
         )
+
+    def fields(self, spec: Any) -> dict[str, FieldDef]:
+        fields = {}
+        for name, field_spec in self.mapping(spec or {}, "fields").items():
+            entry = f"field '{name}'"
+            field_spec = self.mapping(field_spec, entry, {"title", "type", "choices"})
+            kind = field_spec.get("type", "text")
+            if kind not in FIELD_TYPES:
+                raise self.fail(entry, f"type must be one of {', '.join(FIELD_TYPES)}")
+            choices = None
+            if kind == "choice":
+                choices = {
+                    str(k): self.text(v, f"{entry} choice '{k}'")
+                    for k, v in self.mapping(field_spec.get("choices"), entry).items()
+                }
+            fields[name] = FieldDef(name, self.text(field_spec.get("title"), entry), kind, choices)
+        return fields
+
+    def governance(self, spec: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        spec = self.mapping(spec, "governance", {"documents", "clauses_2015"})
+        documents = tuple(str(d) for d in spec.get("documents") or [])
+        for register in documents:
+            if register not in self.catalogue.documents:
+                raise self.fail("governance", f"unknown document '{register}'")
+        clauses = tuple(str(c) for c in spec.get("clauses_2015") or [])
+        for clause in clauses:
+            if clause not in self.catalogue.clauses_2015:
+                raise self.fail("governance", f"unknown ISO 9001:2015 clause '{clause}'")
+        return documents, clauses
 
     def record_kind(self, kind: str, spec: Any, roles: tuple[str, ...]) -> RecordKind:
         entry = f"record kind '{kind}'"
@@ -252,7 +314,7 @@ class _Parser:
             fields=tuple(fields),
         )
 
-    def transition(self, i, spec, states, roles, records) -> TransitionDef:
+    def transition(self, i, spec, states, roles, records, fields) -> TransitionDef:
         spec = self.mapping(spec, f"transition #{i + 1}")
         trigger = spec.get("trigger")
         if not isinstance(trigger, str) or not trigger.isidentifier():
@@ -275,7 +337,13 @@ class _Parser:
         for kind in requires:
             if kind not in records:
                 raise self.fail(entry, f"unknown record kind '{kind}'")
+        inputs = self.names(spec.get("inputs"), entry)
+        for name in inputs:
+            if name not in fields:
+                raise self.fail(entry, f"unknown input field '{name}'")
         return TransitionDef(
+            inputs=inputs,
+            not_by=self.names(spec.get("not_by"), entry),
             trigger=trigger,
             title=self.text(spec.get("title", {"en": trigger, "ru": trigger}), entry),
             sources=sources,

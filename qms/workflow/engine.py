@@ -23,6 +23,7 @@ from qms.extensions import db
 from qms.records.models import Record
 from qms.timeutil import utcnow
 from qms.workflow.definition import TransitionDef, WorkflowDefinition
+from qms.workflow.fields import InputError, clean_input
 from qms.workflow.registry import definition_of
 
 
@@ -137,6 +138,7 @@ def refusals(
     actor: User,
     reason: str | None = None,
     noun: str = "order",
+    values: dict | None = None,
 ) -> list[str]:
     """Everything that stands between `actor` and firing `trigger` now; empty if nothing."""
     transition = definition.transition(trigger)
@@ -159,7 +161,46 @@ def refusals(
     problems.extend(
         s.problem for s in requirement_statuses(item, definition, transition) if s.problem
     )
+    if transition.inputs:
+        problems.extend(clean_inputs(definition, transition, values or {})[1])
+    for other in transition.not_by:
+        if _last_actor(item, noun, other) == actor.id:
+            other_title = definition.transition(other).title.en.lower()
+            problems.append(f"you did '{other_title}' on it yourself; someone else must do this")
     return problems
+
+
+def clean_inputs(
+    definition: WorkflowDefinition, transition: TransitionDef, values: dict
+) -> tuple[dict, list[str]]:
+    """The transition's inputs, checked: (clean values, problems)."""
+    from qms.auth.models import User
+    from qms.workflow.registry import registry
+
+    usernames = set(db.session.scalars(select(User.username).where(User.is_active)))
+    kinds = set(registry().latest("customer-order").records)
+    clean, problems = {}, []
+    for name in transition.inputs:
+        try:
+            clean[name] = clean_input(
+                definition.fields[name], values.get(name), usernames=usernames, kinds=kinds
+            )
+        except InputError as exc:
+            problems.append(str(exc))
+    return clean, problems
+
+
+def _last_actor(item: WorkItem, entity_type: str, trigger: str) -> int | None:
+    return db.session.scalar(
+        select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity_type == entity_type,
+            AuditEvent.entity_id == item.id,
+            AuditEvent.action == f"{entity_type}.{trigger}",
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
 
 
 def fire(
@@ -171,8 +212,12 @@ def fire(
     order_id: int | None,
     reason: str | None = None,
     expected_version: int | None = None,
+    values: dict | None = None,
 ) -> AuditEvent:
     """Fire `trigger` on `item` as `actor` and write the audit event; the caller commits.
+
+    `values` answers the transition's inputs (work items); they are stored on the
+    item's `data` and recorded in the event.
 
     Raises TransitionRefused (nothing changed) or ConcurrentChange (someone else moved
     the item first; the session has been rolled back).
@@ -182,8 +227,11 @@ def fire(
     action = transition.title.en[0].lower() + transition.title.en[1:] if transition else trigger
     if expected_version is not None and expected_version != item.version:
         raise _concurrent(item, entity_type)
-    if problems := refusals(item, definition, trigger, actor, reason, noun=entity_type):
+    if problems := refusals(
+        item, definition, trigger, actor, reason, noun=entity_type, values=values
+    ):
         raise TransitionRefused(action, problems)
+    inputs = clean_inputs(definition, transition, values or {})[0] if transition.inputs else {}
 
     from_state = item.state
     try:
@@ -193,6 +241,8 @@ def fire(
     if not fired:
         raise TransitionRefused(action, ["its required records are not all approved"])
     item.state_changed_at = utcnow()
+    if inputs:
+        item.data = {**(item.data or {}), **inputs}
     try:
         db.session.flush()
     except StaleDataError:
@@ -206,6 +256,7 @@ def fire(
         order_id=order_id,
         from_state=from_state,
         to_state=item.state,
+        changes=inputs,
         reason=reason.strip() if reason else None,
     )
 

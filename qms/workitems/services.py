@@ -1,0 +1,204 @@
+"""Opening and advancing work items, with the effects their workflows imply.
+
+- a contract change agreed reopens the order's affected records (a new draft revision
+  of each), and it can be incorporated only once they are approved again;
+- a complaint whose investigation says a corrective action is needed opens one;
+- a corrective action's plan sets its owner and due date.
+The caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from qms.audit.models import AuditEvent
+from qms.audit.trail import record_event
+from qms.auth.models import User
+from qms.customers.models import Customer
+from qms.extensions import db
+from qms.orders.models import Order
+from qms.records.models import Record
+from qms.records.services import revise_record
+from qms.timeutil import utcnow
+from qms.workflow import engine
+from qms.workflow.engine import TransitionRefused
+from qms.workflow.registry import definition_of, pin_version, registry
+from qms.workitems.calendar import add_working_days
+from qms.workitems.models import WorkItem
+
+WORKFLOWS = ("contract-change", "complaint", "corrective-action")
+CHANNELS = ("email", "phone", "letter", "meeting", "portal")
+SOURCES = ("complaint", "design_review", "audit_finding", "other")
+
+
+class WorkItemError(ValueError):
+    pass
+
+
+def _next_number(prefix: str) -> str:
+    year = utcnow().year
+    start = f"{prefix}-{year}-"
+    last = db.session.scalar(
+        select(func.max(WorkItem.number)).where(WorkItem.number.like(f"{start}%"))
+    )
+    n = int(last.removeprefix(start)) + 1 if last else 1
+    return f"{start}{n:04d}"
+
+
+def open_item(
+    workflow: str,
+    actor: User,
+    *,
+    title: str,
+    description: str = "",
+    order: Order | None = None,
+    customer: Customer | None = None,
+    parent: WorkItem | None = None,
+    channel: str | None = None,
+    source: str | None = None,
+    received_on: date | None = None,
+) -> WorkItem:
+    if workflow not in WORKFLOWS:
+        raise WorkItemError(f"unknown kind of work item '{workflow}'")
+    if actor.role == "auditor":
+        raise WorkItemError("auditors read work items; they do not open them")
+    if not title or not title.strip():
+        raise WorkItemError("a title is required")
+    if workflow == "contract-change" and order is None:
+        raise WorkItemError("a contract change belongs to an order")
+    if workflow == "complaint":
+        if channel not in CHANNELS:
+            raise WorkItemError(f"the channel must be one of {', '.join(CHANNELS)}")
+        customer = customer or (order.customer if order else None)
+        if customer is None:
+            raise WorkItemError("a complaint needs its customer (or an order)")
+    if workflow == "corrective-action" and source not in SOURCES:
+        raise WorkItemError(f"the source must be one of {', '.join(SOURCES)}")
+    definition = registry().latest(workflow)
+    received_on = received_on or utcnow().date()
+    item = WorkItem(
+        workflow=workflow,
+        number=_next_number(definition.number_prefix),
+        title=title.strip(),
+        description=(description or "").strip(),
+        order=order,
+        customer=customer or (order.customer if order else None),
+        parent=parent,
+        channel=channel,
+        source=source,
+        received_on=received_on,
+        state=definition.initial,
+        workflow_version=pin_version(definition),
+        data={},
+        created_by_id=actor.id,
+    )
+    if workflow == "complaint":
+        days = current_app.config["QMS_COMPLAINT_ACK_DAYS"]
+        item.due_on = add_working_days(received_on, days)
+    db.session.add(item)
+    db.session.flush()
+    record_event(
+        actor=actor,
+        action=f"{workflow}.opened",
+        entity_type=workflow,
+        entity_id=item.id,
+        order_id=item.order_id,
+        to_state=item.state,
+        changes={
+            "number": item.number,
+            "title": item.title,
+            "channel": channel,
+            "source": source,
+            "parent": parent.number if parent else None,
+            "due_on": item.due_on,
+        },
+    )
+    return item
+
+
+def advance_item(
+    item: WorkItem,
+    trigger: str,
+    actor: User,
+    *,
+    values: dict | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> AuditEvent:
+    definition = definition_of(item.workflow_version)
+    if item.workflow == "contract-change" and trigger == "incorporate":
+        _check_reopened_records_approved(item, definition)
+    event = engine.fire(
+        item,
+        trigger,
+        actor,
+        entity_type=item.workflow,
+        order_id=item.order_id,
+        reason=reason,
+        expected_version=expected_version,
+        values=values,
+    )
+    data = item.data or {}
+    if item.workflow == "contract-change" and trigger == "agree":
+        _reopen_records(item, actor, data.get("affected_records") or [])
+    if item.workflow == "complaint":
+        if trigger == "acknowledge":
+            item.due_on = None  # the acknowledgement was what was due
+        if trigger == "investigate" and data.get("corrective_action_needed"):
+            open_item(
+                "corrective-action",
+                actor,
+                title=f"{item.number}: {item.title}",
+                description=data.get("findings", ""),
+                order=item.order,
+                customer=item.customer,
+                parent=item,
+                source="complaint",
+            )
+    if item.workflow == "corrective-action" and trigger == "plan":
+        item.owner = db.session.scalars(select(User).where(User.username == data["owner"])).one()
+        item.due_on = date.fromisoformat(data["due_on"])
+    if definition.states[item.state].final:
+        item.due_on = None
+    db.session.flush()
+    return event
+
+
+def _latest_records(order_id: int, kinds: list[str]) -> list[Record]:
+    records = db.session.scalars(
+        select(Record)
+        .where(Record.order_id == order_id, Record.kind.in_(kinds))
+        .order_by(Record.lineage, Record.revision)
+    ).all()
+    latest: dict[str, Record] = {}
+    for record in records:
+        latest[record.lineage] = record
+    return list(latest.values())
+
+
+def _reopen_records(item: WorkItem, actor: User, kinds: list[str]) -> None:
+    for record in _latest_records(item.order_id, kinds):
+        if record.is_approved:
+            revise_record(
+                record, author=actor, reason=f"contract change {item.number} agreed: {item.title}"
+            )
+
+
+def _check_reopened_records_approved(item: WorkItem, definition) -> None:
+    kinds = (item.data or {}).get("affected_records") or []
+    drafts = [r for r in _latest_records(item.order_id, kinds) if not r.is_approved]
+    if drafts:
+        names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
+        title = definition.transition("incorporate").title.en.lower()
+        raise TransitionRefused(title, [f"{names} must be approved again first"])
+
+
+def overdue_items(today: date | None = None, owner: User | None = None):
+    today = today or utcnow().date()
+    query = select(WorkItem).where(WorkItem.due_on < today).order_by(WorkItem.due_on)
+    if owner is not None:
+        query = query.where(WorkItem.owner_id == owner.id)
+    return db.session.scalars(query).all()

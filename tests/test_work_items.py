@@ -1,0 +1,176 @@
+"""Contract changes, complaints and corrective actions, refusals included."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from qms.extensions import db
+from qms.orders.services import advance_order
+from qms.records.models import Record
+from qms.workflow.engine import TransitionRefused
+from qms.workitems.calendar import add_working_days
+from qms.workitems.models import WorkItem
+from qms.workitems.services import WorkItemError, advance_item, open_item, overdue_items
+from tests.factories import approved_record, make_order, make_team
+from tests.test_order_workflow import walk_to
+
+IMPACT = {
+    "impact_scope": "+2 отчёта",
+    "impact_price": "+10 %",
+    "impact_dates": "+2 недели",
+    "impact_design": "новый модуль",
+}
+
+
+@pytest.fixture
+def team(app):
+    return make_team()
+
+
+@pytest.fixture
+def signed(team):
+    order = make_order(team)
+    walk_to(order, "scope_definition", team)
+    db.session.commit()
+    return order
+
+
+def test_a_contract_change_is_analysed_agreed_and_incorporated(team, signed):
+    change = open_item("contract-change", team["manager"], title="Два новых отчёта", order=signed)
+    assert change.number.startswith("CC-") and change.state == "requested"
+    with pytest.raises(TransitionRefused, match="possible only from 'Analysed'"):
+        advance_item(
+            change,
+            "agree",
+            team["manager"],
+            values={"agreement": "письмо №5", "affected_records": "contract"},
+        )
+    with pytest.raises(TransitionRefused, match="'Impact on price' is required"):
+        advance_item(change, "analyse", team["engineer"], values=IMPACT | {"impact_price": ""})
+    advance_item(change, "analyse", team["engineer"], values=IMPACT)
+    advance_item(
+        change,
+        "agree",
+        team["manager"],
+        values={
+            "agreement": "письмо заказчика №5 от 01.12.2026",
+            "affected_records": "requirements_review, contract",
+        },
+    )
+
+    reopened = db.session.scalars(
+        select(Record).where(Record.order_id == signed.id, Record.revision == 2)
+    ).all()
+    assert {r.kind for r in reopened} == {"requirements_review", "contract"}
+    assert all(not r.is_approved and "CC-" in r.revision_reason for r in reopened)
+    with pytest.raises(TransitionRefused, match="must be approved again first"):
+        advance_item(change, "incorporate", team["manager"])
+    from qms.records.services import sign_record
+
+    for record in reopened:
+        sign_record(record, signer=team["admin"], password="admin-pw", meaning="approved")
+    advance_item(change, "incorporate", team["manager"])
+    assert change.state == "incorporated"
+    assert change.data["impact_price"] == "+10 %"
+
+
+def test_a_complaint_runs_to_closure_and_opens_a_corrective_action(team, signed, app):
+    complaint = open_item(
+        "complaint",
+        team["manager"],
+        title="Отчёт не формируется",
+        description="Текст жалобы",
+        order=signed,
+        channel="email",
+        received_on=date(2026, 11, 20),
+    )  # a Friday
+    assert complaint.due_on == date(2026, 11, 23)  # one working day: the Monday
+    assert complaint.customer_id == signed.customer_id
+    assert complaint in overdue_items(today=date(2026, 11, 24))
+    advance_item(complaint, "acknowledge", team["manager"])
+    assert complaint.due_on is None and complaint not in overdue_items(date(2026, 11, 24))
+    advance_item(
+        complaint,
+        "investigate",
+        team["engineer"],
+        values={"findings": "ошибка в шаблоне", "corrective_action_needed": "yes"},
+    )
+    action = db.session.scalars(select(WorkItem).where(WorkItem.parent_id == complaint.id)).one()
+    assert action.workflow == "corrective-action" and action.source == "complaint"
+    advance_item(complaint, "eliminate", team["engineer"], values={"correction": "исправлено"})
+    advance_item(complaint, "inform", team["manager"], values={"customer_response": "письмо"})
+    advance_item(complaint, "close", team["manager"])
+    assert complaint.state == "closed"
+
+
+def test_a_complaint_against_a_closed_order_does_not_reopen_it(team):
+    order = make_order(team)
+    walk_to(order, "closed", team)
+    complaint = open_item(
+        "complaint", team["manager"], title="Претензия после сдачи", order=order, channel="letter"
+    )
+    advance_item(complaint, "acknowledge", team["manager"])
+    db.session.commit()
+    assert order.state == "closed" and complaint.order_id == order.id
+
+
+def test_a_corrective_action_needs_an_independent_effectiveness_check(team):
+    action = open_item(
+        "corrective-action", team["manager"], title="Шаблоны отчётов", source="audit_finding"
+    )
+    advance_item(action, "analyse", team["engineer"], values={"root_cause": "нет проверки"})
+    with pytest.raises(TransitionRefused, match="no active user 'nobody'"):
+        advance_item(
+            action,
+            "plan",
+            team["manager"],
+            values={"actions": "добавить проверку", "owner": "nobody", "due_on": "2026-12-20"},
+        )
+    advance_item(
+        action,
+        "plan",
+        team["manager"],
+        values={"actions": "добавить проверку", "owner": "engineer", "due_on": "2026-12-20"},
+    )
+    assert action.owner.username == "engineer" and action.due_on == date(2026, 12, 20)
+    with pytest.raises(TransitionRefused, match="possible only from 'Effectiveness verified'"):
+        advance_item(action, "close", team["manager"])  # no effectiveness check recorded
+    advance_item(action, "implement", team["engineer"], values={"implementation": "сделано"})
+    with pytest.raises(TransitionRefused, match="someone else must do this"):
+        advance_item(action, "verify", team["engineer"], values={"effectiveness": "ok"})
+    # The check fails: back to planning, and round again.
+    advance_item(action, "fail_check", team["manager"], values={"effectiveness": "повторилось"})
+    assert action.state == "planned"
+    advance_item(action, "implement", team["engineer"], values={"implementation": "ещё раз"})
+    advance_item(action, "verify", team["manager"], values={"effectiveness": "0 повторов"})
+    advance_item(action, "close", team["manager"])
+    assert action.state == "closed" and action.due_on is None
+
+
+@pytest.mark.parametrize(
+    ("workflow", "kwargs", "message"),
+    [
+        ("contract-change", {}, "belongs to an order"),
+        ("complaint", {"channel": "pigeon"}, "the channel must be one of"),
+        ("complaint", {"channel": "email"}, "needs its customer"),
+        ("corrective-action", {"source": "rumour"}, "the source must be one of"),
+        ("warranty", {}, "unknown kind of work item"),
+    ],
+)
+def test_bad_work_item_input_is_refused(team, workflow, kwargs, message):
+    with pytest.raises(WorkItemError, match=message):
+        open_item(workflow, team["manager"], title="x", **kwargs)
+
+
+def test_working_days_skip_weekends():
+    assert add_working_days(date(2026, 11, 20), 1) == date(2026, 11, 23)
+    assert add_working_days(date(2026, 11, 23), 5) == date(2026, 11, 30)
+
+
+def test_unrelated_order_transitions_still_work(team, signed):
+    approved_record(signed, "scope_statement", team)
+    advance_order(signed, "confirm_scope", team["manager"])
+    assert signed.state == "quality_planning"
