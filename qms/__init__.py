@@ -51,8 +51,9 @@ def register_blueprints(app: Flask) -> None:
     from qms.packs.views import blueprint as packs
     from qms.records.views import blueprint as records
     from qms.trace.views import blueprint as trace
+    from qms.workitems.views import blueprint as workitems
 
-    for blueprint in (auth, dashboard, orders, records, customers, packs, trace):
+    for blueprint in (auth, dashboard, orders, records, customers, packs, trace, workitems):
         app.register_blueprint(blueprint)
 
 

@@ -85,8 +85,9 @@ def register(app: Flask) -> None:
     from qms.packs.cli import pack
     from qms.trace.cli import trace
     from qms.workflow.cli import workflow
+    from qms.workitems.cli import overdue
 
-    for command in (audit, demo, orders, advance, pack, trace, workflow):
+    for command in (audit, demo, orders, advance, pack, trace, workflow, overdue):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

@@ -32,6 +32,8 @@ def test_workflow_check_passes_on_the_shipped_files(runner):
     assert result.exit_code == 0, result.output
     assert "customer-order v1" in result.output
     assert "carries out all 13 process-map steps" in result.output
+    for name in ("contract-change v1", "complaint v1", "corrective-action v1"):
+        assert name in result.output
 
 
 @pytest.mark.parametrize(
@@ -95,6 +97,47 @@ def test_malformed_workflow_is_refused_naming_file_and_entry(runner, tmp_path, o
     assert entry in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "entry"),
+    [
+        (
+            "corrective-action.yaml",
+            "not_by: [implement]\n  - trigger: fail_check",
+            "not_by: [implemnt]\n  - trigger: fail_check",
+            "transition 'verify': not_by: unknown trigger 'implemnt'",
+        ),
+        (
+            "corrective-action.yaml",
+            "inputs: [root_cause]",
+            "inputs: [root_cuase]",
+            "transition 'analyse': unknown input field 'root_cuase'",
+        ),
+        (
+            "complaint.yaml",
+            'clauses_2015: ["8.2.1", "9.1.2", "10.2"]',
+            'clauses_2015: ["8.2.1", "9.1.9"]',
+            "governance: unknown ISO 9001:2015 clause '9.1.9'",
+        ),
+        (
+            "contract-change.yaml",
+            "    type: kinds",
+            "    type: kind",
+            "field 'affected_records': type must be one of",
+        ),
+    ],
+)
+def test_malformed_work_item_workflows_are_refused(runner, tmp_path, file, old, new, entry):
+    folder = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(args=["workflow", "check", "--dir", str(folder)])
+    assert result.exit_code != 0
+    assert str(path) in result.output and entry in result.output
 
 
 def test_two_files_with_the_same_version_are_refused(runner, tmp_path):
@@ -180,6 +223,6 @@ def test_show_text_and_unknown_workflow(runner):
     assert "1.1.3 Drawing up the technical specification / Формирование Технического задания" in (
         text.output
     )
-    unknown = runner.invoke(args=["workflow", "show", "complaint"])
+    unknown = runner.invoke(args=["workflow", "show", "warranty"])
     assert unknown.exit_code != 0
-    assert "unknown workflow 'complaint'" in unknown.output
+    assert "unknown workflow 'warranty'" in unknown.output

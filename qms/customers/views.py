@@ -59,8 +59,24 @@ def show(customer_id: int):
         .order_by(Order.number.desc())
     ).all()
     return render_template(
-        "customers/show.html", customer=customer, orders=orders, contact_form=ContactForm()
+        "customers/show.html",
+        customer=customer,
+        orders=orders,
+        contact_form=ContactForm(),
+        complaints=_complaints(customer),
     )
+
+
+def _complaints(customer: Customer):
+    """The customer's complaint history, whatever state their orders are in."""
+    from qms.workitems.models import WorkItem
+
+    return db.session.scalars(
+        select(WorkItem)
+        .where(WorkItem.customer_id == customer.id, WorkItem.workflow == "complaint")
+        .options(joinedload(WorkItem.workflow_version), joinedload(WorkItem.order))
+        .order_by(WorkItem.id.desc())
+    ).all()
 
 
 def _card_values(form: CustomerForm) -> dict:
@@ -130,5 +146,9 @@ def contact(customer_id: int):
         return redirect(url_for("customers.show", customer_id=customer.id))
     orders = db.session.scalars(select(Order).where(Order.customer_id == customer.id)).all()
     return render_template(
-        "customers/show.html", customer=customer, orders=orders, contact_form=form
+        "customers/show.html",
+        customer=customer,
+        orders=orders,
+        contact_form=form,
+        complaints=_complaints(customer),
     ), 422

@@ -14,6 +14,8 @@ from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
 from qms.web.permissions import requires
 from qms.workflow.registry import registry
+from qms.workitems.models import WorkItem
+from qms.workitems.services import overdue_items
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -42,6 +44,13 @@ def index():
         stages=stages,
         recent=recent,
         definition=definition,
+        overdue_items=overdue_items(),
+        my_items=db.session.scalars(
+            select(WorkItem)
+            .where(WorkItem.owner_id == current_user.id, WorkItem.due_on.is_not(None))
+            .options(joinedload(WorkItem.workflow_version))
+            .limit(10)
+        ).all(),
     )
 
 

@@ -60,13 +60,14 @@ class OrderView:
     show_sales: bool = False
     events: list[AuditEvent] = field(default_factory=list)
     packs: list = field(default_factory=list)
+    items: list = field(default_factory=list)
 
 
 def order_view(number: str) -> OrderView | None:
     data = order_page_data(number)
     if data is None:
         return None
-    order, records, stages, events, packs = data
+    order, records, stages, events, packs, items = data
     definition = definition_of(order.workflow_version)
     state = definition.states[order.state]
     cat = catalogue()
@@ -108,4 +109,5 @@ def order_view(number: str) -> OrderView | None:
         show_sales=order.state in PRE_CONTRACT_STATES or bool(stages),
         events=events,
         packs=packs,
+        items=items,
     )

@@ -93,7 +93,15 @@ def order_page_data(number: str):
         .where(ContractPack.order_id == order.id)
         .order_by(ContractPack.revision.desc())
     ).all()  # not the PDF bytes: the page lists them only
-    return order, records, stages, events, packs
+    from qms.workitems.models import WorkItem  # work items build on orders, not the reverse
+
+    items = db.session.scalars(
+        select(WorkItem)
+        .where(WorkItem.order_id == order.id)
+        .options(joinedload(WorkItem.workflow_version))
+        .order_by(WorkItem.id)
+    ).all()
+    return order, records, stages, events, packs, items
 
 
 def counts_by_state() -> dict[str, int]:

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from qms.auth.models import User
+from qms.extensions import db
+from qms.orders.models import Order
+from qms.orders.queries import overdue_clause
+from qms.workitems.services import overdue_items
+
+
+@click.command("overdue")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--owner", default=None, help="Only this user's work items.")
+def overdue(fmt: str, owner: str | None) -> None:
+    """What is overdue: work items past their due date, and orders past theirs (for cron)."""
+    user = None
+    if owner:
+        user = db.session.scalars(select(User).where(User.username == owner)).first()
+        if user is None:
+            raise click.ClickException(f"no user '{owner}'")
+    rows = [
+        {
+            "number": i.number,
+            "kind": i.workflow,
+            "title": i.title,
+            "state": i.state,
+            "due_on": i.due_on.isoformat(),
+            "owner": i.owner.username if i.owner else None,
+        }
+        for i in overdue_items(owner=user)
+    ]
+    if user is None or user.role == "manager":
+        orders = select(Order).where(*overdue_clause()).order_by(Order.due_on)
+        if user is not None:
+            orders = orders.where(Order.manager_id == user.id)
+        rows += [
+            {
+                "number": o.number,
+                "kind": "order",
+                "title": o.title,
+                "state": o.state,
+                "due_on": o.due_on.isoformat(),
+                "owner": o.manager.username,
+            }
+            for o in db.session.scalars(orders)
+        ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("nothing is overdue")
+        return
+    for row in rows:
+        click.echo(
+            f"{row['due_on']}  {row['number']:<14} {row['kind']:<18} {row['state']:<14} "
+            f"{row['owner'] or '-':<10} {row['title']}"
+        )
