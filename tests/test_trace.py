@@ -40,7 +40,10 @@ def test_demo_matrix_shows_every_clause_and_order_with_no_false_missing(demo):
     assert {o.number for o in matrix.orders} == set(db.session.scalars(select(Order.number)))
     assert matrix.gaps == []
     closed, fresh = _order_id("2006-0001"), _order_id("2026-0009")
-    assert all(matrix.cell(r.number, closed).status == COMPLETE for r in matrix.rows)
+    process_rows = [r for r in matrix.rows if r.steps]
+    assert all(matrix.cell(r.number, closed).status == COMPLETE for r in process_rows)
+    # 9.1.2 and 10.2 come from complaints and corrective actions, not from the order's steps.
+    assert {r.number for r in matrix.rows if not r.steps} == {"9.1.2", "10.2"}
     assert all(matrix.cell(r.number, fresh).status == NOT_REACHED for r in matrix.rows)
     assert matrix.cell("8.2.3.1", closed).evidence >= 3
 
@@ -146,7 +149,7 @@ def test_matrix_runs_a_fixed_number_of_queries(app):
         build_matrix()
         event.remove(db.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 4
+    assert counts[0] == counts[1] <= 5
 
 
 def test_an_altered_event_shows_up_broken_in_the_ui(demo, client):

@@ -174,3 +174,22 @@ def test_unrelated_order_transitions_still_work(team, signed):
     approved_record(signed, "scope_statement", team)
     advance_order(signed, "confirm_scope", team["manager"])
     assert signed.state == "quality_planning"
+
+
+def test_the_next_contract_pack_shows_the_amendment(team, signed):
+    from qms.packs.services import issue_pack
+    from tests.test_packs import pages_text
+
+    before, _ = issue_pack(signed, None)
+    change = open_item("contract-change", team["manager"], title="Два новых отчёта", order=signed)
+    advance_item(change, "analyse", team["engineer"], values=IMPACT)
+    advance_item(
+        change,
+        "agree",
+        team["manager"],
+        values={"agreement": "письмо заказчика №5", "affected_records": "contract"},
+    )
+    after, issued = issue_pack(signed, None)
+    assert issued and after.revision == before.revision + 1
+    text = " ".join(pages_text(after.pdf))
+    assert change.number in text and "письмо заказчика №5" in text and "+10 %" in text

@@ -168,6 +168,7 @@ def pack_content(order: Order) -> dict[str, Any]:
             manifest.extend(_signature(s, record, lang, ROLE_TITLES) for s in record.signatures)
     customer = order.customer
     return {
+        "amendments": _amendments(order, lang),
         "organisation": current_app.config["QMS_ORGANISATION"],
         "language": lang,
         "order": {
@@ -197,6 +198,44 @@ def pack_content(order: Order) -> dict[str, Any]:
         "manifest": sorted(manifest, key=lambda s: (s["signed_utc"], s["record"])),
         "clause_index": sorted(index.values(), key=lambda c: clause_sort_key(c["number"])),
     }
+
+
+def _amendments(order: Order, lang: str) -> list[dict[str, Any]]:
+    """Contract changes agreed with the customer: the pack's contract amendments."""
+    from qms.workitems.models import WorkItem
+
+    changes = db.session.scalars(
+        select(WorkItem)
+        .where(
+            WorkItem.order_id == order.id,
+            WorkItem.workflow == "contract-change",
+            WorkItem.state.in_(("agreed", "incorporated")),
+        )
+        .options(joinedload(WorkItem.workflow_version))
+        .order_by(WorkItem.id)
+    ).all()
+    result = []
+    for change in changes:
+        definition = definition_of(change.workflow_version)
+        data = change.data or {}
+        result.append(
+            {
+                "number": change.number,
+                "title": change.title,
+                "state": definition.states[change.state].title.get(lang),
+                "fields": [
+                    {
+                        "title": f.title.get(lang),
+                        "value": data[name]
+                        if isinstance(data[name], str)
+                        else ", ".join(data[name]),
+                    }
+                    for name, f in definition.fields.items()
+                    if name in data
+                ],
+            }
+        )
+    return result
 
 
 def content_sha256(content: dict[str, Any]) -> str:

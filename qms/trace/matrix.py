@@ -4,13 +4,14 @@ A clause is *reached* on an order when a transition fired on it required records
 kind linked to the clause (through the kind's process-map steps), or when the order has
 been through (entered and left) a state that carries out a step citing the clause. It is
 *missing* when such a transition fired and no approved record of a required kind exists:
-the guards make that impossible, so it is flagged loudly. Built in three queries whatever
-the number of orders.
+the guards make that impossible, so it is flagged loudly. Work items finished on the order
+(a change incorporated, a complaint closed) are evidence for the clauses their
+workflows satisfy. Built in four queries whatever the number of orders.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -38,6 +39,7 @@ class ClauseRow:
     steps: tuple[str, ...]
     kinds: tuple[str, ...]  # record kinds that are evidence for it
     states: tuple[str, ...]  # states that carry out its steps
+    item_workflows: tuple[str, ...] = ()  # work items whose finishing is evidence for it
 
 
 class Cell(NamedTuple):
@@ -130,9 +132,36 @@ def order_query(
     return query.order_by(Order.number)
 
 
+ITEM_WORKFLOWS = ("contract-change", "complaint", "corrective-action")
+
+
+def with_work_item_rows(rows: list[ClauseRow], cat: Catalogue) -> list[ClauseRow]:
+    """Add the clauses the work-item workflows satisfy (10.2, 9.1.2, ...), and mark them."""
+    by_number = {row.number: row for row in rows}
+    for name in ITEM_WORKFLOWS:
+        definition = registry().latest(name)
+        labels = tuple(cat.documents[d].label for d in definition.documents)
+        for number in definition.clauses_2015:
+            row = by_number.get(number) or ClauseRow(
+                number=number,
+                title=cat.clauses_2015[number].title,
+                from_2000=cat.clauses_2000_for(number),
+                documents=(),
+                steps=(),
+                kinds=(),
+                states=(),
+            )
+            by_number[number] = replace(
+                row,
+                documents=tuple(dict.fromkeys(row.documents + labels)),
+                item_workflows=(*row.item_workflows, name),
+            )
+    return sorted(by_number.values(), key=lambda r: clause_sort_key(r.number))
+
+
 def build_matrix(**filters) -> Matrix:
     definition = registry().latest("customer-order")
-    rows = clause_rows(definition, catalogue())
+    rows = with_work_item_rows(clause_rows(definition, catalogue()), catalogue())
     base = order_query(**filters)
     # Plain Core rows on the session's connection: no ORM row processing for 10,000s of rows.
     connection = db.session.connection()
@@ -160,12 +189,34 @@ def build_matrix(**filters) -> Matrix:
     ):
         approved.setdefault(order_id, {})[kind] = count
 
+    # Finished work items (a change incorporated, a complaint or action closed) per order.
+    from qms.workitems.models import WorkItem
+
+    final = {
+        (name, state)
+        for name in ITEM_WORKFLOWS
+        for state, spec in registry().latest(name).states.items()
+        if spec.final
+    }
+    finished: dict[int, dict[str, int]] = {}
+    for order_id, workflow, state in connection.execute(
+        select(WorkItem.order_id, WorkItem.workflow, WorkItem.state).where(
+            WorkItem.order_id.in_(ids)
+        )
+    ):
+        if (workflow, state) in final:
+            counts = finished.setdefault(order_id, {})
+            counts[workflow] = counts.get(workflow, 0) + 1
+
     requires = {f"order.{t.trigger}": frozenset(t.requires) for t in definition.transitions}
     # Per order, once: the kinds its fired transitions required, and the states it left.
     required_by: dict[int, set[str]] = {}
     for order_id, actions in fired.items():
         required_by[order_id] = set().union(*(requires.get(a, ()) for a in actions))
     row_kinds = [(row.number, frozenset(row.kinds), frozenset(row.states)) for row in rows]
+    item_rows = [
+        (index, row.item_workflows) for index, row in enumerate(rows) if row.item_workflows
+    ]
     rows_of_kind: dict[str, list[int]] = {}
     for index, (_, kinds, _) in enumerate(row_kinds):
         for kind in kinds:
@@ -185,13 +236,20 @@ def build_matrix(**filters) -> Matrix:
         for kind, count in counts.items():
             for index in rows_of_kind.get(kind, ()):
                 evidence[index] += count
+        done_items = finished.get(order_id)
+        by_items = [0] * len(row_kinds)
+        if done_items:
+            for index, workflows in item_rows:
+                by_items[index] = sum(done_items.get(w, 0) for w in workflows)
+                evidence[index] += by_items[index]
         for index, (_, kinds, states) in enumerate(row_kinds):
             if required := kinds & needed:
                 if missing := required - have:
                     mine.append((MISSING, evidence[index], tuple(sorted(missing))))
                 else:
                     mine.append((COMPLETE, evidence[index], ()))
-            elif states & left:  # been through it; the events are its record
+            elif states & left or by_items[index]:
+                # been through it (the events are its record), or a finished work item is
                 mine.append((COMPLETE, evidence[index], ()))
             else:
                 mine.append((NOT_REACHED, evidence[index], ()))
