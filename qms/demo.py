@@ -229,6 +229,7 @@ def demo(if_empty: bool) -> None:
         )
         _walk(order, target, users)
         made += 1
+    _work_items(users)
     db.session.commit()
     click.echo(f"demo: {made} order(s) added, {len(ORDERS) - made} already there")
     click.secho(
@@ -312,3 +313,99 @@ def _approved(order: Order, kind: str, users: dict[str, User], fields: dict | No
         record, signer=signer, password=f"{signer.username}-demo", meaning=record_type.approve_as
     )
     return record
+
+
+def _work_items(users: dict[str, User]) -> None:
+    """A contract change incorporated, a complaint on the closed library order that opened a
+    corrective action (now overdue), and a complaint just received."""
+    from datetime import timedelta
+
+    from qms.orders.services import get_order
+    from qms.records.models import Record
+    from qms.timeutil import utcnow
+    from qms.workitems.models import WorkItem
+    from qms.workitems.services import advance_item, open_item
+
+    if db.session.scalar(select(func.count()).select_from(WorkItem)):
+        return
+    manager, engineer, admin = users["manager"], users["engineer"], users["admin"]
+    telemetry = get_order("2026-0001")
+    change = open_item(
+        "contract-change",
+        manager,
+        order=telemetry,
+        title="Добавить два отчёта по телеметрии",
+        description="Заказчик просит суточный и недельный отчёты.",
+    )
+    advance_item(
+        change,
+        "analyse",
+        engineer,
+        values={
+            "impact_scope": "+2 отчёта",
+            "impact_price": "+180 000 ₽",
+            "impact_dates": "+10 рабочих дней",
+            "impact_design": "новый модуль отчётов",
+        },
+    )
+    advance_item(
+        change,
+        "agree",
+        manager,
+        values={"agreement": "Письмо заказчика № 41 от 02.11.2026", "affected_records": "contract"},
+    )
+    reopened = db.session.scalars(
+        select(Record).where(
+            Record.order_id == telemetry.id, Record.kind == "contract", Record.status == "draft"
+        )
+    ).one()
+    sign_record(reopened, signer=admin, password="admin-demo", meaning="approved")
+    advance_item(change, "incorporate", manager)
+
+    library = get_order("2006-0001")
+    complaint = open_item(
+        "complaint",
+        manager,
+        order=library,
+        channel="letter",
+        title="Поиск по индексу выдаёт дубли",
+        received_on=utcnow().date() - timedelta(days=20),
+    )
+    advance_item(complaint, "acknowledge", manager)
+    advance_item(
+        complaint,
+        "investigate",
+        engineer,
+        values={
+            "findings": "Индекс не перестраивается после импорта.",
+            "corrective_action_needed": "yes",
+        },
+    )
+    advance_item(complaint, "eliminate", engineer, values={"correction": "Индекс перестроен."})
+    advance_item(complaint, "inform", manager, values={"customer_response": "Письмо от 10.11."})
+    advance_item(complaint, "close", manager)
+    action = db.session.scalars(select(WorkItem).where(WorkItem.parent_id == complaint.id)).one()
+    advance_item(
+        action,
+        "analyse",
+        engineer,
+        values={"root_cause": "Импорт не запускает перестроение индекса."},
+    )
+    advance_item(
+        action,
+        "plan",
+        manager,
+        values={
+            "actions": "Перестраивать индекс в конце импорта; добавить проверку.",
+            "owner": "engineer",
+            "due_on": (utcnow().date() - timedelta(days=3)).isoformat(),
+        },
+    )
+
+    open_item(
+        "complaint",
+        manager,
+        order=get_order("2026-0002"),
+        channel="email",
+        title="Data logger drops samples at 10 kHz",
+    )

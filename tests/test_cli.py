@@ -125,3 +125,19 @@ def test_a_database_without_schema_gets_a_clear_message(tmp_path):
     assert "run `qms db upgrade` first" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_has_changes_complaints_and_an_overdue_corrective_action(demo, runner):
+    overdue = runner.invoke(args=["overdue", "--format", "json"])
+    rows = json.loads(overdue.output)
+    assert any(r["kind"] == "corrective-action" and r["owner"] == "engineer" for r in rows)
+    from qms.workitems.models import WorkItem
+
+    states = dict(
+        db.session.execute(
+            select(WorkItem.workflow, WorkItem.state).where(
+                WorkItem.state.in_(("incorporated", "closed"))
+            )
+        ).all()
+    )
+    assert states == {"contract-change": "incorporated", "complaint": "closed"}

@@ -50,6 +50,12 @@ ROUTES = [
     ("GET", "/audit/events.csv", EVERYONE),
     ("POST", "/audit/verify", AUDIT),
     ("GET", "/audit/report.pdf", AUDIT),
+    ("GET", "/items", EVERYONE),
+    ("GET", "/items?workflow=complaint&overdue=y", EVERYONE),
+    ("GET", "/items/new?workflow=complaint", WRITERS),
+    ("POST", "/items/new?workflow=complaint", WRITERS),
+    ("GET", "/items/{item}", EVERYONE),
+    ("POST", "/items/{item}/advance", WRITERS),
 ]
 
 
@@ -67,6 +73,7 @@ def test_route_permissions(client, world, method, url, allowed, role):
         approved=world["approved"].id,
         draft=world["draft"].id,
         customer=world["customer"].id,
+        item=world["item"].number,
     )
     if role != "anonymous":
         assert login(client, role).status_code == 302

@@ -193,3 +193,72 @@ def test_the_next_contract_pack_shows_the_amendment(team, signed):
     assert issued and after.revision == before.revision + 1
     text = " ".join(pages_text(after.pdf))
     assert change.number in text and "письмо заказчика №5" in text and "+10 %" in text
+
+
+def test_work_items_on_the_web(client, app, team, signed):
+    from tests.web_helpers import login
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    number = signed.number
+    login(client, "manager")
+    bad = client.post(
+        "/items/new",
+        data={"workflow": "complaint", "title": "Жалоба", "order": number, "channel": "pigeon"},
+    )
+    assert bad.status_code == 422 and "the channel must be one of" in bad.get_data(as_text=True)
+    made = client.post(
+        "/items/new",
+        data={
+            "workflow": "complaint",
+            "title": "Жалоба",
+            "order": number,
+            "channel": "phone",
+            "received_on": "2026-11-20",
+        },
+    )
+    assert made.status_code == 302
+    item = made.headers["Location"].rsplit("/", 1)[1]
+    client.post(f"/items/{item}/advance", data={"trigger": "acknowledge"})
+    refused = client.post(
+        f"/items/{item}/advance",
+        data={"trigger": "investigate", "input_findings": ""},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "&#39;Investigation findings&#39; is required" in refused
+    client.post(
+        f"/items/{item}/advance",
+        data={
+            "trigger": "investigate",
+            "input_findings": "ошибка",
+            "input_corrective_action_needed": "yes",
+        },
+    )
+    page = client.get(f"/items/{item}").get_data(as_text=True)
+    assert "Investigated" in page and "Opened from it" in page
+    assert item in client.get(f"/orders/{number}").get_data(as_text=True)
+    card = client.get(f"/customers/{signed.customer_id}").get_data(as_text=True)
+    assert "Complaint history" in card and item in card
+    register = client.get("/items?workflow=corrective-action").get_data(as_text=True)
+    assert "CA-" in register
+    client.post("/logout")
+    login(client, "auditor")
+    assert client.post(f"/items/{item}/advance", data={"trigger": "eliminate"}).status_code == 403
+    assert client.get("/items").status_code == 200
+
+
+def test_overdue_lists_what_is_late_for_cron(runner, team, signed):
+    complaint = open_item(
+        "complaint",
+        team["manager"],
+        title="Старая жалоба",
+        order=signed,
+        channel="email",
+        received_on=date(2026, 1, 5),
+    )
+    db.session.commit()
+    result = runner.invoke(args=["overdue"])
+    assert result.exit_code == 0
+    assert complaint.number in result.output and "2026-01-06" in result.output
+    mine = runner.invoke(args=["overdue", "--owner", "engineer"])
+    assert complaint.number not in mine.output
+    assert runner.invoke(args=["overdue", "--owner", "ghost"]).exit_code != 0

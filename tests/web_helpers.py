@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qms.extensions import db
 from qms.records.services import create_record
+from qms.workitems.services import open_item
 from tests.factories import approved_record, make_customer, make_order, make_team
 
 
@@ -13,6 +14,7 @@ def build_world():
     approved = approved_record(order, "enquiry", team)
     draft = create_record(order, "customer_requirements", author=team["engineer"], title="ТТ")
     customer = make_customer()
+    item = open_item("corrective-action", team["manager"], title="Проверка", source="other")
     db.session.commit()
     return {
         "team": team,
@@ -20,6 +22,7 @@ def build_world():
         "approved": approved,
         "draft": draft,
         "customer": customer,
+        "item": item,
     }
 
 
