@@ -356,10 +356,11 @@ def _work_items(users: dict[str, User]) -> None:
     )
     reopened = db.session.scalars(
         select(Record).where(
-            Record.order_id == telemetry.id, Record.kind == "contract", Record.status == "draft"
+            Record.order_id == telemetry.id, Record.status == "draft", Record.revision > 1
         )
-    ).one()
-    sign_record(reopened, signer=admin, password="admin-demo", meaning="approved")
+    ).all()  # the requirements review and the contract, as new draft revisions
+    for record in reopened:
+        sign_record(record, signer=admin, password="admin-demo", meaning="approved")
     advance_item(change, "incorporate", manager)
 
     library = get_order("2006-0001")

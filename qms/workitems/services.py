@@ -143,7 +143,7 @@ def advance_item(
     )
     data = item.data or {}
     if item.workflow == "contract-change" and trigger == "agree":
-        _reopen_records(item, actor, data.get("affected_records") or [])
+        _reopen_records(item, actor, reopened_kinds(data))
     if item.workflow == "complaint":
         if trigger == "acknowledge":
             item.due_on = None  # the acknowledgement was what was due
@@ -187,8 +187,16 @@ def _reopen_records(item: WorkItem, actor: User, kinds: list[str]) -> None:
             )
 
 
+def reopened_kinds(data: dict) -> list[str]:
+    """An agreed change always reopens the requirements review, and what else it affects."""
+    return [
+        "requirements_review",
+        *(k for k in data.get("affected_records") or [] if k != "requirements_review"),
+    ]
+
+
 def _check_reopened_records_approved(item: WorkItem, definition) -> None:
-    kinds = (item.data or {}).get("affected_records") or []
+    kinds = reopened_kinds(item.data or {})
     drafts = [r for r in _latest_records(item.order_id, kinds) if not r.is_approved]
     if drafts:
         names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
