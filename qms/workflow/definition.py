@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,78 +13,26 @@ from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
 from qms.catalogue.loader import yaml_problem
 from qms.workflow.fields import FIELD_TYPES, FieldDef
+from qms.workflow.types import (
+    RecordField,
+    RecordKind,
+    StateDef,
+    TransitionDef,
+    WorkflowDefinition,
+    WorkflowError,
+)
 
-
-class WorkflowError(ValueError):
-    """A workflow file is malformed or refers to something unknown; names file and entry."""
-
-
-@dataclass(frozen=True)
-class RecordField:
-    name: str
-    title: Text
-    choices: dict[str, Text] | None
-    optional: bool
-
-
-@dataclass(frozen=True)
-class RecordKind:
-    kind: str
-    title: Text
-    steps: tuple[str, ...]
-    approvers: tuple[str, ...]
-    approve_as: str
-    fields: tuple[RecordField, ...]
-
-
-@dataclass(frozen=True)
-class StateDef:
-    name: str
-    title: Text
-    steps: tuple[str, ...]
-    final: bool
-
-
-@dataclass(frozen=True)
-class TransitionDef:
-    trigger: str
-    title: Text
-    sources: tuple[str, ...]
-    dest: str
-    roles: tuple[str, ...]
-    requires: tuple[str, ...]
-    reason_required: bool
-    inputs: tuple[str, ...] = ()  # work-item fields the actor must fill in
-    not_by: tuple[str, ...] = ()  # triggers whose actor may not fire this one
-
-
-@dataclass(frozen=True)
-class WorkflowDefinition:
-    name: str
-    version: int
-    title: Text
-    initial: str
-    roles: tuple[str, ...]
-    records: dict[str, RecordKind]
-    states: dict[str, StateDef]
-    transitions: tuple[TransitionDef, ...]
-    covers_process_map: bool
-    source: str  # where it was read from, for error messages
-    document: dict[str, Any]  # the parsed YAML, kept to store with the orders that use it
-    sha256: str
-    fields: dict[str, FieldDef] = field(default_factory=dict)
-    number_prefix: str | None = None  # work items: "CC" gives CC-2026-0001
-    documents: tuple[str, ...] = ()  # governing internal documents (register numbers)
-    clauses_2015: tuple[str, ...] = ()  # ISO 9001:2015 clauses the workflow satisfies
-
-    def transitions_from(self, state: str) -> list[TransitionDef]:
-        return [t for t in self.transitions if state in t.sources]
-
-    def transition(self, trigger: str) -> TransitionDef | None:
-        return next((t for t in self.transitions if t.trigger == trigger), None)
-
-    def states_for_step(self, step: str) -> list[str]:
-        return [s.name for s in self.states.values() if step in s.steps]
+# The objects are defined in qms.workflow.types; importing them from here keeps working.
+__all__ = [
+    "RecordField",
+    "RecordKind",
+    "StateDef",
+    "TransitionDef",
+    "WorkflowDefinition",
+    "WorkflowError",
+    "load_definition_file",
+    "parse_definition",
+]
 
 
 _TOP_KEYS = {
