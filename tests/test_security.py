@@ -65,3 +65,46 @@ def test_session_cookie_is_http_only_and_same_site(client, app):
     build_world()
     cookie = login(client, "manager").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_answer_503_while_the_database_is_down_and_recover(tmp_path):
+    import shutil
+
+    from flask_migrate import upgrade
+
+    from qms.extensions import db
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/qms.sqlite",
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "WTF_CSRF_ENABLED": False,
+            "QMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        from tests.factories import make_team
+
+        make_team()
+        db.session.commit()
+        db.engine.dispose()
+    client = app.test_client()
+    assert login(client, "manager").status_code == 302
+    assert client.get("/orders").status_code == 200
+
+    with app.app_context():
+        db.engine.dispose()
+    shutil.move(folder, tmp_path / "away")  # the database disappears
+    down = client.get("/orders")
+    assert down.status_code == 503
+    assert "cannot be reached right now" in down.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 503
+
+    shutil.move(tmp_path / "away", folder)  # ... and comes back
+    with app.app_context():
+        db.engine.dispose()
+    assert client.get("/orders").status_code == 200

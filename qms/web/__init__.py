@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import logging
+
+from flask import Flask, Response, render_template, request
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from qms.extensions import babel, csrf, db, login_manager
 from qms.web.permissions import can
@@ -111,6 +114,8 @@ def _register_error_pages(app: Flask) -> None:
             ),
         )
 
+    app.register_error_handler(OperationalError, _database_unavailable)
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render(
@@ -122,3 +127,25 @@ def _register_error_pages(app: Flask) -> None:
                 )
             ),
         )
+
+
+def _database_unavailable(error: OperationalError):
+    """The database is down or unreachable: say so (503), never a stack trace or a 500.
+
+    The page needs neither the database nor the user's language setting (which lives in
+    the database), so it speaks both languages.
+    """
+    db.session.rollback()
+    logging.getLogger("qms.web").warning(
+        "database unavailable: %s", str(error.orig).splitlines()[0]
+    )
+    return Response(
+        "<!doctype html><html><head><meta charset='utf-8'><title>503</title>"
+        "<link rel='stylesheet' href='/static/qms.css'></head><body><main><div class='card'>"
+        "<h1>The database cannot be reached right now. Try again in a minute.</h1>"
+        "<p>База данных сейчас недоступна. Повторите через минуту.</p>"
+        "</div></main></body></html>",
+        status=503,
+        headers={"Retry-After": "30"},
+        content_type="text/html; charset=utf-8",
+    )
