@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 # No inline script or style anywhere: every asset is served by the app itself.
 CSP = (
@@ -12,7 +12,18 @@ CSP = (
 )
 
 
+def refuse_nul_characters() -> None:
+    """No field takes a NUL character, and PostgreSQL cannot store one: refuse it at the door
+    (a 400 that says why) rather than fail deep inside a query."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400, "The request contains a NUL character, which no field accepts.")
+
+
 def init_security_headers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
