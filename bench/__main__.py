@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pack_render, trace_matrix
+from bench import pack_render, trace_matrix, transitions
 
-BENCHMARKS = [pack_render, trace_matrix]
+BENCHMARKS = [transitions, pack_render, trace_matrix]
 
 
 def main() -> int:

@@ -13,11 +13,11 @@ from flask_migrate import upgrade
 from qms import create_app
 
 
-def fresh_app(folder: Path | None = None):
+def fresh_app(folder: Path | None = None, database_url: str | None = None):
     folder = folder or Path(tempfile.mkdtemp(prefix="qms-bench-"))
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder / 'bench.sqlite'}",
             "QMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_payload
 from qms.auth.models import User
@@ -49,12 +49,14 @@ def record_event(
 ) -> AuditEvent:
     """Append one event in the caller's transaction; the caller commits."""
     session = db.session
-    # Claim the chain head first: this write lock serialises every appender.
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq + 1)
-    )
+    head = AuditChainHead.__table__
+    # Claim the chain head first: this write lock serialises every appender. Core
+    # statements, not ORM bulk updates: this runs once per change, on the hot path.
     seq, prev_hash = session.execute(
-        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == 1)
+        head.update()
+        .where(head.c.id == 1)
+        .values(seq=head.c.seq + 1)
+        .returning(head.c.seq, head.c.hash)
     ).one()
     event = AuditEvent(
         seq=seq,
@@ -73,7 +75,7 @@ def record_event(
     )
     event.hash = event_hash(prev_hash, event.payload())
     session.add(event)
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=event.hash))
+    session.execute(head.update().where(head.c.id == 1).values(hash=event.hash))
     return event
 
 

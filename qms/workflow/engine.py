@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from threading import Lock
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,7 @@ from qms.records.models import Record
 from qms.timeutil import utcnow
 from qms.workflow.definition import TransitionDef, WorkflowDefinition
 from qms.workflow.fields import InputError, clean_input
-from qms.workflow.registry import definition_of
+from qms.workflow.registry import definition_for
 
 
 class WorkItem(Protocol):
@@ -54,6 +54,14 @@ class RequirementStatus:
     satisfied: bool
     problem: str | None  # in English, for messages and the CLI
     drafts: tuple[str, ...] = ()  # "'title' rev. n" of each unapproved revision
+
+
+class _RecordFacts(NamedTuple):
+    kind: str
+    lineage: str
+    revision: int
+    title: str
+    is_approved: bool
 
 
 _machines: dict[tuple[str, int, str], Machine] = {}
@@ -87,7 +95,11 @@ def _build_machine(definition: WorkflowDefinition) -> Machine:
 
 def _guard_for(definition: WorkflowDefinition, transition: TransitionDef):
     def requirements_met(event) -> bool:
-        statuses = requirement_statuses(event.model, definition, transition)
+        # `fire` passes the statuses it has just checked in this transaction; anyone
+        # triggering the machine otherwise gets them evaluated here.
+        statuses = event.kwargs.get("statuses")
+        if statuses is None:
+            statuses = requirement_statuses(event.model, definition, transition)
         return all(s.satisfied for s in statuses)
 
     return requirements_met
@@ -108,9 +120,15 @@ def requirement_statuses(
     if not transition.requires:
         return []
     if records is None:
-        records = db.session.scalars(
-            select(Record).where(Record.order_id == item.id, Record.kind.in_(transition.requires))
-        ).all()
+        # Only the columns the check reads: no entities, no JSON to decode.
+        records = [
+            _RecordFacts(kind, lineage, revision, title, status == "approved")
+            for kind, lineage, revision, title, status in db.session.execute(
+                select(
+                    Record.kind, Record.lineage, Record.revision, Record.title, Record.status
+                ).where(Record.order_id == item.id, Record.kind.in_(transition.requires))
+            )
+        ]
     latest: dict[str, Record] = {}
     for record in sorted(records, key=lambda r: r.revision):
         latest[record.lineage] = record  # the highest revision wins
@@ -139,6 +157,7 @@ def refusals(
     reason: str | None = None,
     noun: str = "order",
     values: dict | None = None,
+    statuses: list[RequirementStatus] | None = None,
 ) -> list[str]:
     """Everything that stands between `actor` and firing `trigger` now; empty if nothing."""
     transition = definition.transition(trigger)
@@ -158,9 +177,9 @@ def refusals(
         )
     if transition.reason_required and not (reason and reason.strip()):
         problems.append("a reason is required")
-    problems.extend(
-        s.problem for s in requirement_statuses(item, definition, transition) if s.problem
-    )
+    if statuses is None:
+        statuses = requirement_statuses(item, definition, transition)
+    problems.extend(s.problem for s in statuses if s.problem)
     if transition.inputs:
         problems.extend(clean_inputs(definition, transition, values or {})[1])
     for other in transition.not_by:
@@ -222,20 +241,28 @@ def fire(
     Raises TransitionRefused (nothing changed) or ConcurrentChange (someone else moved
     the item first; the session has been rolled back).
     """
-    definition = definition_of(item.workflow_version)
+    definition = definition_for(item)
     transition = definition.transition(trigger)
     action = transition.title.en[0].lower() + transition.title.en[1:] if transition else trigger
     if expected_version is not None and expected_version != item.version:
         raise _concurrent(item, entity_type)
+    statuses = requirement_statuses(item, definition, transition) if transition else []
     if problems := refusals(
-        item, definition, trigger, actor, reason, noun=entity_type, values=values
+        item,
+        definition,
+        trigger,
+        actor,
+        reason,
+        noun=entity_type,
+        values=values,
+        statuses=statuses,
     ):
         raise TransitionRefused(action, problems)
     inputs = clean_inputs(definition, transition, values or {})[0] if transition.inputs else {}
 
     from_state = item.state
     try:
-        fired = machine_for(definition).events[trigger].trigger(item)
+        fired = machine_for(definition).events[trigger].trigger(item, statuses=statuses)
     except MachineError as exc:  # the definition and our checks disagree: refuse, say why
         raise TransitionRefused(action, [str(exc.value)]) from None
     if not fired:

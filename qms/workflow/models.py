@@ -23,5 +23,7 @@ class WorkflowVersion(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     version: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: needed only when the YAML file no longer holds this version, and decoding
+    # it on every transition is most of what loading the row would cost.
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -91,6 +91,19 @@ def pin_version(definition: WorkflowDefinition) -> WorkflowVersion:
     return row
 
 
+def definition_for(item) -> WorkflowDefinition:
+    """The definition of an order or work item, by its pinned version id.
+
+    Pinned versions never change, so each process keeps them by id and most calls read
+    no row at all (this is on the path of every transition).
+    """
+    cache = current_app.extensions.setdefault("qms.definitions-by-id", {})
+    definition = cache.get(item.workflow_version_id)
+    if definition is None:
+        definition = cache[item.workflow_version_id] = definition_of(item.workflow_version)
+    return definition
+
+
 def definition_of(version: WorkflowVersion) -> WorkflowDefinition:
     """The definition an order runs under: the file if it is unchanged, else the stored copy."""
     loaded = registry().by_version.get((version.name, version.version))
