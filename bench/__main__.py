@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pack_render, trace_matrix, transitions
+from bench import pack_render, pages, trace_matrix, transitions
 
-BENCHMARKS = [transitions, pack_render, trace_matrix]
+BENCHMARKS = [transitions, pages, pack_render, trace_matrix]
 
 
 def main() -> int:

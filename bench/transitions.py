@@ -33,11 +33,26 @@ def _prepare(count: int):
     team = make_team()
     orders = [make_order(team, title=f"b{i}") for i in range(count * 2)]
     now = utcnow()
-    db.session.execute(insert(Record), [
-        {"order_id": o.id, "kind": "enquiry", "lineage": str(uuid.uuid4()), "revision": 1,
-         "title": "enquiry", "body": "", "fields": {}, "status": "approved",
-         "author_id": team["engineer"].id, "created_at": now, "approved_at": now,
-         "version": 1} for o in orders])
+    db.session.execute(
+        insert(Record),
+        [
+            {
+                "order_id": o.id,
+                "kind": "enquiry",
+                "lineage": str(uuid.uuid4()),
+                "revision": 1,
+                "title": "enquiry",
+                "body": "",
+                "fields": {},
+                "status": "approved",
+                "author_id": team["engineer"].id,
+                "created_at": now,
+                "approved_at": now,
+                "version": 1,
+            }
+            for o in orders
+        ],
+    )
     db.session.commit()
     return team["manager"], [o.id for o in orders]
 
@@ -58,22 +73,35 @@ def _plain(url, manager_id, ids) -> float:
     with engine.connect() as conn:
         for order_id in ids:
             with conn.begin():
-                conn.execute(text("UPDATE orders SET state='pre_contract', version=version+1 "
-                                  "WHERE id=:id AND version=1"), {"id": order_id})
+                conn.execute(
+                    text(
+                        "UPDATE orders SET state='pre_contract', version=version+1 "
+                        "WHERE id=:id AND version=1"
+                    ),
+                    {"id": order_id},
+                )
                 conn.execute(text("UPDATE audit_chain_head SET seq=seq+1 WHERE id=1"))
                 seq, prev = conn.execute(text("SELECT seq, hash FROM audit_chain_head")).one()
                 payload = json.dumps({"seq": seq, "order": order_id}, sort_keys=True)
                 digest = hashlib.sha256((prev + payload).encode()).hexdigest()
-                conn.execute(text(
-                    "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, "
-                    "entity_type, entity_id, order_id, from_state, to_state, changes, reason, "
-                    "prev_hash, hash) VALUES (:seq, :at, :actor, 'manager', "
-                    "'order.accept_enquiry', 'order', :id, :id, 'enquiry', 'pre_contract', "
-                    "'{}', NULL, :prev, :hash)"),
-                    {"seq": seq, "at": utcnow().replace(tzinfo=None), "actor": manager_id,
-                     "id": order_id, "prev": prev, "hash": digest})
-                conn.execute(text("UPDATE audit_chain_head SET hash=:h WHERE id=1"),
-                             {"h": digest})
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, "
+                        "entity_type, entity_id, order_id, from_state, to_state, changes, reason, "
+                        "prev_hash, hash) VALUES (:seq, :at, :actor, 'manager', "
+                        "'order.accept_enquiry', 'order', :id, :id, 'enquiry', 'pre_contract', "
+                        "'{}', NULL, :prev, :hash)"
+                    ),
+                    {
+                        "seq": seq,
+                        "at": utcnow().replace(tzinfo=None),
+                        "actor": manager_id,
+                        "id": order_id,
+                        "prev": prev,
+                        "hash": digest,
+                    },
+                )
+                conn.execute(text("UPDATE audit_chain_head SET hash=:h WHERE id=1"), {"h": digest})
     engine.dispose()
     return len(ids) / (time.perf_counter() - start)
 
@@ -85,17 +113,20 @@ def _measure(app, label: str) -> dict[str, float]:
         ours = _ours(manager, ids[:N])
         plain = _plain(url, manager.id, ids[N:])
         assert db.session.scalar(select(Order.state).where(Order.id == ids[0])) == "pre_contract"
-    return {f"transitions_per_second_{label}": ours,
-            f"plain_sql_writes_per_second_{label}": plain,
-            f"transitions_ratio_{label}": ours / plain}
+    return {
+        f"transitions_per_second_{label}": ours,
+        f"plain_sql_writes_per_second_{label}": plain,
+        f"transitions_ratio_{label}": ours / plain,
+    }
 
 
 def run() -> dict[str, float]:
     results = _measure(fresh_app(), "sqlite")
     if server := os.environ.get("QMS_BENCH_DATABASE_URL"):
         name = f"qms_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(make_url(server).set(database="postgres"),
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
@@ -108,6 +139,12 @@ def run() -> dict[str, float]:
     return results
 
 
-UNITS = {k: u for label in ("sqlite", "postgresql") for k, u in (
-    (f"transitions_per_second_{label}", "/s"), (f"plain_sql_writes_per_second_{label}", "/s"),
-    (f"transitions_ratio_{label}", "x"))}
+UNITS = {
+    k: u
+    for label in ("sqlite", "postgresql")
+    for k, u in (
+        (f"transitions_per_second_{label}", "/s"),
+        (f"plain_sql_writes_per_second_{label}", "/s"),
+        (f"transitions_ratio_{label}", "x"),
+    )
+}

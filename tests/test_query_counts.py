@@ -83,3 +83,18 @@ def test_order_page_query_count_does_not_grow_with_records_or_events(client, app
         assert client.get(f"/orders/{big}").status_code == 200
     assert len(many) == len(few), "\n".join(many)
     assert len(few) <= 12
+
+
+def test_dashboard_lists_my_open_orders_with_and_without_due_dates(client, app):
+    from datetime import date
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    team = make_team()
+    make_order(team, title="Со сроком", due_on=date(2030, 1, 1))
+    make_order(team, title="Без срока")
+    db.session.commit()
+    login(client, "manager")
+    page = client.get("/").get_data(as_text=True)
+    mine = page.split("My orders", 1)[1].split("Overdue work", 1)[0]
+    assert "Со сроком" in mine and "Без срока" in mine
+    assert mine.index("Со сроком") < mine.index("Без срока")

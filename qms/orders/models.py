@@ -3,7 +3,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.auth.models import User
@@ -20,6 +28,9 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
         CheckConstraint("language IN ('en', 'ru')", name="language_known"),
+        # The dashboard's "my orders" and "overdue" read these in due-date order.
+        Index("ix_orders_manager_due", "manager_id", "due_on"),
+        Index("ix_orders_due_on", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
