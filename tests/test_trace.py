@@ -117,6 +117,7 @@ def test_trace_exports_csv_xlsx_json(demo, runner, tmp_path):
     [
         (["trace", "--format", "xlsx"], "XLSX is binary"),
         (["trace", "--customer", "Никто"], "no customer named 'Никто'"),
+        (["trace", "--state", "limbo"], "unknown state 'limbo'"),
         (["trace", "--from", "yesterday"], "'yesterday' does not match the format"),
         (
             ["audit", "report", "-o", "/tmp/x.pdf", "--from", "2026-05-01", "--to", "2026-01-01"],

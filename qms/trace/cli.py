@@ -12,6 +12,7 @@ from qms.extensions import db
 from qms.trace.export import to_csv, to_json, to_xlsx
 from qms.trace.matrix import build_matrix
 from qms.trace.report import audit_report_pdf
+from qms.workflow.registry import registry
 
 
 def _write(output: str | None, data: str | bytes) -> None:
@@ -37,6 +38,9 @@ def _write(output: str | None, data: str | bytes) -> None:
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
 def trace(fmt, output, customer, state, date_from, date_to) -> None:
     """The traceability matrix: ISO 9001:2015 clause x order."""
+    states = registry().latest("customer-order").states
+    if state and state not in states:
+        raise click.ClickException(f"unknown state '{state}' (known: {', '.join(states)})")
     customer_id = None
     if customer:
         customer_id = db.session.scalar(select(Customer.id).where(Customer.name == customer))

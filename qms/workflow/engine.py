@@ -158,8 +158,13 @@ def refusals(
     noun: str = "order",
     values: dict | None = None,
     statuses: list[RequirementStatus] | None = None,
+    input_problems: list[str] | None = None,
 ) -> list[str]:
-    """Everything that stands between `actor` and firing `trigger` now; empty if nothing."""
+    """Everything that stands between `actor` and firing `trigger` now; empty if nothing.
+
+    `statuses` and `input_problems`, when the caller has them already, save a second
+    evaluation of the guard and of the inputs.
+    """
     transition = definition.transition(trigger)
     state = definition.states[item.state]
     if transition is None:
@@ -181,7 +186,9 @@ def refusals(
         statuses = requirement_statuses(item, definition, transition)
     problems.extend(s.problem for s in statuses if s.problem)
     if transition.inputs:
-        problems.extend(clean_inputs(definition, transition, values or {})[1])
+        if input_problems is None:
+            input_problems = clean_inputs(definition, transition, values or {})[1]
+        problems.extend(input_problems)
     for other in transition.not_by:
         if _last_actor(item, noun, other) == actor.id:
             other_title = definition.transition(other).title.en.lower()
@@ -247,6 +254,11 @@ def fire(
     if expected_version is not None and expected_version != item.version:
         raise _concurrent(item, entity_type)
     statuses = requirement_statuses(item, definition, transition) if transition else []
+    inputs, input_problems = (
+        clean_inputs(definition, transition, values or {})
+        if transition and transition.inputs
+        else ({}, [])
+    )
     if problems := refusals(
         item,
         definition,
@@ -256,9 +268,9 @@ def fire(
         noun=entity_type,
         values=values,
         statuses=statuses,
+        input_problems=input_problems,
     ):
         raise TransitionRefused(action, problems)
-    inputs = clean_inputs(definition, transition, values or {})[0] if transition.inputs else {}
 
     from_state = item.state
     try:
