@@ -7,14 +7,46 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_payload
 from qms.auth.models import User
 from qms.extensions import db
 from qms.timeutil import utcnow
+
+_HEAD = AuditChainHead.__table__
+_CLAIM_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_ADVANCE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
+_INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as just appended: what callers report back (no ORM instance to reload)."""
+
+    id: int
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: int | None
+    order_id: int | None
+    from_state: str | None
+    to_state: str | None
+    changes: dict[str, Any]
+    reason: str | None
+    prev_hash: str
+    hash: str
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -46,37 +78,32 @@ def record_event(
     to_state: str | None = None,
     changes: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> AuditEvent:
+) -> RecordedEvent:
     """Append one event in the caller's transaction; the caller commits."""
-    session = db.session
-    head = AuditChainHead.__table__
-    # Claim the chain head first: this write lock serialises every appender. Core
-    # statements, not ORM bulk updates: this runs once per change, on the hot path.
-    seq, prev_hash = session.execute(
-        head.update()
-        .where(head.c.id == 1)
-        .values(seq=head.c.seq + 1)
-        .returning(head.c.seq, head.c.hash)
-    ).one()
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "system",
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        order_id=order_id,
-        from_state=from_state,
-        to_state=to_state,
-        changes=jsonable(changes or {}),
-        reason=reason,
-        prev_hash=prev_hash,
-    )
-    event.hash = event_hash(prev_hash, event.payload())
-    session.add(event)
-    session.execute(head.update().where(head.c.id == 1).values(hash=event.hash))
-    return event
+    connection = db.session.connection()
+    # Claim the chain head first: this write lock serialises every appender. Prebuilt
+    # Core statements on the session's connection: this runs once per change, on the
+    # hot path, where building statements and the unit of work cost more than SQL.
+    seq, prev_hash = connection.execute(_CLAIM_HEAD).one()
+    values = {
+        "seq": seq,
+        "occurred_at": utcnow(),
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.username if actor else "system",
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "order_id": order_id,
+        "from_state": from_state,
+        "to_state": to_state,
+        "changes": jsonable(changes or {}),
+        "reason": reason,
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = event_hash(prev_hash, event_payload(SimpleNamespace(**values)))
+    event_id = connection.execute(_INSERT_EVENT, values).scalar_one()
+    connection.execute(_ADVANCE_HEAD, {"new_hash": values["hash"]})
+    return RecordedEvent(id=event_id, **values)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from qms.orders.queries import order_page_data
 from qms.orders.sales import PRE_CONTRACT_STATES, STAGES
 from qms.records.models import Record
 from qms.workflow.definition import RecordKind, StateDef, TransitionDef, WorkflowDefinition
-from qms.workflow.engine import RequirementStatus, requirement_statuses
 from qms.workflow.registry import catalogue, definition_of
+from qms.workflow.requirements import RequirementStatus, requirement_statuses
 
 
 @dataclass

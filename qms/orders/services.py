@@ -7,8 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
-from qms.audit.models import AuditEvent
-from qms.audit.trail import record_event
+from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.extensions import db
@@ -119,7 +118,7 @@ def advance_order(
     *,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> AuditEvent:
+) -> RecordedEvent:
     """Fire a workflow transition on an order (see qms.workflow.engine.fire)."""
     return engine.fire(
         order,

@@ -1,30 +1,32 @@
 """Moving work items through their workflow, built on `transitions`.
 
 One Machine per workflow definition version, built once and cached, with no models
-attached: an order row is passed to `event.trigger(order)` and transitions sets its
-`state` column. Guards are evaluated by us first, so a refusal can say what is missing;
-the same guard is the machine's condition, so nothing fires around it.
+attached: a stand-in carrying the item's state is passed to `event.trigger(...)`, and the
+new state is then written with one version-checked UPDATE. Guards are evaluated by us
+first, so a refusal can say what is missing; the same guard is the machine's condition,
+so nothing fires around it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cache
 from threading import Lock
-from typing import NamedTuple, Protocol
+from types import SimpleNamespace
+from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from transitions import Machine, MachineError
 
 from qms.audit.models import AuditEvent
-from qms.audit.trail import record_event
+from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.extensions import db
-from qms.records.models import Record
 from qms.timeutil import utcnow
 from qms.workflow.definition import TransitionDef, WorkflowDefinition
 from qms.workflow.fields import InputError, clean_input
 from qms.workflow.registry import definition_for
+from qms.workflow.requirements import RequirementStatus, requirement_statuses
 
 
 class WorkItem(Protocol):
@@ -45,23 +47,6 @@ class TransitionRefused(Exception):
 
 class ConcurrentChange(Exception):
     """Someone else changed the item between reading and writing it (HTTP 409)."""
-
-
-@dataclass(frozen=True)
-class RequirementStatus:
-    kind: str
-    title: str
-    satisfied: bool
-    problem: str | None  # in English, for messages and the CLI
-    drafts: tuple[str, ...] = ()  # "'title' rev. n" of each unapproved revision
-
-
-class _RecordFacts(NamedTuple):
-    kind: str
-    lineage: str
-    revision: int
-    title: str
-    is_approved: bool
 
 
 _machines: dict[tuple[str, int, str], Machine] = {}
@@ -103,50 +88,6 @@ def _guard_for(definition: WorkflowDefinition, transition: TransitionDef):
         return all(s.satisfied for s in statuses)
 
     return requirements_met
-
-
-def requirement_statuses(
-    item: WorkItem,
-    definition: WorkflowDefinition,
-    transition: TransitionDef,
-    lang: str = "en",
-    records: list[Record] | None = None,
-) -> list[RequirementStatus]:
-    """For each record kind a transition requires: is its latest revision approved?
-
-    Pass the item's `records` when they are already loaded (a page showing several
-    transitions) to avoid a query per transition.
-    """
-    if not transition.requires:
-        return []
-    if records is None:
-        # Only the columns the check reads: no entities, no JSON to decode.
-        records = [
-            _RecordFacts(kind, lineage, revision, title, status == "approved")
-            for kind, lineage, revision, title, status in db.session.execute(
-                select(
-                    Record.kind, Record.lineage, Record.revision, Record.title, Record.status
-                ).where(Record.order_id == item.id, Record.kind.in_(transition.requires))
-            )
-        ]
-    latest: dict[str, Record] = {}
-    for record in sorted(records, key=lambda r: r.revision):
-        latest[record.lineage] = record  # the highest revision wins
-    statuses = []
-    for kind in transition.requires:
-        title = definition.records[kind].title.get(lang)
-        current = [r for r in latest.values() if r.kind == kind]
-        drafts = [r for r in current if not r.is_approved]
-        if not current:
-            problem = f"{title}: missing (create it and have it approved)"
-        elif drafts:
-            names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
-            problem = f"{title}: {names} is a draft (approve it first)"
-        else:
-            problem = None
-        draft_names = tuple(f"'{r.title}' rev. {r.revision}" for r in drafts)
-        statuses.append(RequirementStatus(kind, title, problem is None, problem, draft_names))
-    return statuses
 
 
 def refusals(
@@ -239,7 +180,7 @@ def fire(
     reason: str | None = None,
     expected_version: int | None = None,
     values: dict | None = None,
-) -> AuditEvent:
+) -> RecordedEvent:
     """Fire `trigger` on `item` as `actor` and write the audit event; the caller commits.
 
     `values` answers the transition's inputs (work items); they are stored on the
@@ -248,6 +189,9 @@ def fire(
     Raises TransitionRefused (nothing changed) or ConcurrentChange (someone else moved
     the item first; the session has been rolled back).
     """
+    # Our reads below go to the connection, past autoflush: flush what the caller added
+    # (a record approved in this transaction counts for the guard).
+    db.session.flush()
     definition = definition_for(item)
     transition = definition.transition(trigger)
     action = transition.title.en[0].lower() + transition.title.en[1:] if transition else trigger
@@ -273,18 +217,18 @@ def fire(
         raise TransitionRefused(action, problems)
 
     from_state = item.state
+    # The machine moves a stand-in, so the ORM instance stays clean until _write_move.
+    moving = SimpleNamespace(id=item.id, state=from_state)
     try:
-        fired = machine_for(definition).events[trigger].trigger(item, statuses=statuses)
+        fired = machine_for(definition).events[trigger].trigger(moving, statuses=statuses)
     except MachineError as exc:  # the definition and our checks disagree: refuse, say why
         raise TransitionRefused(action, [str(exc.value)]) from None
     if not fired:
         raise TransitionRefused(action, ["its required records are not all approved"])
-    item.state_changed_at = utcnow()
+    moved = {"state": moving.state, "state_changed_at": utcnow(), "version": item.version + 1}
     if inputs:
-        item.data = {**(item.data or {}), **inputs}
-    try:
-        db.session.flush()
-    except StaleDataError:
+        moved["data"] = {**(item.data or {}), **inputs}
+    if not _write_move(item, moved):
         db.session.rollback()
         raise _concurrent(item, entity_type) from None
     return record_event(
@@ -297,6 +241,32 @@ def fire(
         to_state=item.state,
         changes=inputs,
         reason=reason.strip() if reason else None,
+    )
+
+
+def _write_move(item: WorkItem, moved: dict) -> bool:
+    """Write the new state with one Core UPDATE checked against the version we read.
+
+    The ORM's unit of work would do the same (version_id_col) at twice the cost, on the
+    hottest path there is. Returns False if someone else moved the item first.
+    """
+    statement = _move_statement(type(item).__table__, tuple(moved))
+    written = db.session.connection().execute(
+        statement, {**moved, "item_id": item.id, "read_version": item.version}
+    )
+    if written.rowcount != 1:
+        return False
+    for key, value in moved.items():  # the row and the instance agree: nothing to flush
+        set_committed_value(item, key, value)
+    return True
+
+
+@cache
+def _move_statement(table, columns: tuple[str, ...]):
+    return (
+        update(table)
+        .where(table.c.id == bindparam("item_id"), table.c.version == bindparam("read_version"))
+        .values({name: bindparam(name) for name in columns})
     )
 
 

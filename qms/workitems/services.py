@@ -14,8 +14,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import func, select
 
-from qms.audit.models import AuditEvent
-from qms.audit.trail import record_event
+from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.extensions import db
@@ -127,7 +126,7 @@ def advance_item(
     values: dict | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> AuditEvent:
+) -> RecordedEvent:
     definition = definition_of(item.workflow_version)
     if item.workflow == "contract-change" and trigger == "incorporate":
         _check_reopened_records_approved(item, definition)
