@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test lint bench system-packages translations clean
+.PHONY: run test lint bench load system-packages translations clean
 
 run: system-packages $(VENV)/.installed translations
 	$(BIN)/qms db upgrade
@@ -22,8 +22,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: system-packages $(VENV)/.installed-test
-	$(BIN)/python -m bench
+# Benchmarks on SQLite and on a throwaway PostgreSQL; numbers in bench/results.json.
+bench: system-packages $(VENV)/.installed-bench
+	tools/with-postgres.sh $(BIN)/python -m bench
+
+# Load and faults through gunicorn on a throwaway PostgreSQL (about three minutes).
+load: system-packages $(VENV)/.installed-bench
+	tools/with-postgres.sh $(BIN)/python -m bench.load_faults
 
 system-packages:
 	@tools/system-packages.sh
@@ -48,6 +53,10 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

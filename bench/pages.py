@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import random
 import statistics
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench import serving
 from bench.common import fresh_app
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
@@ -91,7 +94,8 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def run() -> dict[str, float]:
-    app = fresh_app()
+    folder = Path(tempfile.mkdtemp(prefix="qms-bench-pages-"))
+    app = fresh_app(folder)
     results: dict[str, float] = {}
     with app.app_context():
         numbers = populate()
@@ -113,10 +117,11 @@ def run() -> dict[str, float]:
         p50, p95 = _percentiles(samples)
         results[f"{name}_p50_ms"] = p50
         results[f"{name}_p95_ms"] = p95
-    return results
+    database_url = f"sqlite:///{folder / 'bench.sqlite'}"
+    return results | serving.measure(folder, database_url, numbers)
 
 
-UNITS = {
+UNITS = serving.UNITS | {
     f"{page}_{p}_ms": "ms"
     for page in ("orders_list", "order_page", "dashboard")
     for p in ("p50", "p95")

@@ -4,7 +4,8 @@ Ours: load the order, `advance_order`, commit, per transition. Plain SQL: the sa
 writes (the order's state and version, the chain head, the audit event) by hand on the
 same database, one commit each. Both alternate in batches; the medians are reported.
 Goal (issue 7): >= 1,000/s on SQLite, ratio >= 0.4. PostgreSQL is measured too when
-QMS_BENCH_DATABASE_URL names a server (tools/test-postgres.sh style).
+QMS_PG_SERVER (set by tools/with-postgres.sh, as `make bench` does) or
+QMS_BENCH_DATABASE_URL names a server.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def _measure(app, label: str) -> dict[str, float]:
 
 def run() -> dict[str, float]:
     results = _measure(fresh_app(), "sqlite")
-    if server := os.environ.get("QMS_BENCH_DATABASE_URL"):
+    if server := os.environ.get("QMS_BENCH_DATABASE_URL") or os.environ.get("QMS_PG_SERVER"):
         name = f"qms_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(
             make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
