@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import pack_render, pages, trace_matrix, transitions
+from bench.common import SCRATCH
 
 BENCHMARKS = [transitions, pages, pack_render, trace_matrix]
 
 
 def main() -> int:
     results = {}
-    for module in BENCHMARKS:
-        for name, value in module.run().items():
-            unit = module.UNITS.get(name, "")
-            results[name] = {"value": round(value, 4), "unit": unit}
-            print(f"{name}: {value:.4g} {unit}", flush=True)
+    try:
+        for module in BENCHMARKS:
+            for name, value in module.run().items():
+                unit = module.UNITS.get(name, "")
+                results[name] = {"value": round(value, 4), "unit": unit}
+                print(f"{name}: {value:.4g} {unit}", flush=True)
+    finally:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
     out = Path(__file__).parent / "results.json"
     out.write_text(
         json.dumps(

@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -33,12 +33,11 @@ import urllib.request
 import uuid
 from collections import Counter
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bench.common import fresh_app
+from bench.common import SCRATCH, approved_record_row, fresh_app, scratch_folder
 from bench.server import Server, gunicorn, locust
 from qms.audit.models import AuditEvent
 from qms.audit.trail import verify_chain
@@ -67,20 +66,7 @@ def populate() -> list[str]:
     db.session.execute(
         insert(Record),
         [
-            {
-                "order_id": order.id,
-                "kind": kind,
-                "lineage": str(uuid.uuid4()),
-                "revision": 1,
-                "title": kind,
-                "body": "",
-                "fields": {},
-                "status": "approved",
-                "author_id": team["engineer"].id,
-                "created_at": now,
-                "approved_at": now,
-                "version": 1,
-            }
+            approved_record_row(order.id, kind, team["engineer"].id, now)
             for order in orders
             for kind in sorted(kinds)
         ],
@@ -213,7 +199,7 @@ def main() -> int:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    folder = Path(tempfile.mkdtemp(prefix="qms-load-"))
+    folder = scratch_folder("load-")
     app = fresh_app(folder, database_url=url)
     with app.app_context():
         numbers = populate()
@@ -288,7 +274,9 @@ def main() -> int:
         print(f"{key}: {value:g}")
     if problems:
         print("FAILED:", *problems, sep="\n  ")
+        print(f"gunicorn's and locust's logs are in {folder}")
         return 1
+    shutil.rmtree(SCRATCH, ignore_errors=True)
     print("load and faults: PASSED")
     return 0
 

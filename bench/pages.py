@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert
 
 from bench import serving
-from bench.common import fresh_app
+from bench.common import fresh_app, scratch_folder
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
@@ -94,7 +92,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def run() -> dict[str, float]:
-    folder = Path(tempfile.mkdtemp(prefix="qms-bench-pages-"))
+    folder = scratch_folder("pages-")
     app = fresh_app(folder)
     results: dict[str, float] = {}
     with app.app_context():

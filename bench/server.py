@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import socket
@@ -116,27 +117,25 @@ def locust(
     """
     folder = Path(env["QMS_INSTANCE_PATH"])
     prefix = folder / f"locust-{locustfile_class}"
-    subprocess.run(
-        [
-            str(BIN / "locust"),
-            "-f", str(ROOT / "bench" / "locustfile.py"),
-            locustfile_class,
-            "--headless", "--only-summary",
-            *(["--reset-stats"] if reset_after_spawn else []),
-            "--users", str(users), "--spawn-rate", str(users),
-            "--run-time", f"{seconds}s", "--stop-timeout", "10",
-            "--host", server.url,
-            "--csv", str(prefix),
-            "--exit-code-on-error", "0",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=open(folder / "locust.log", "ab"),  # noqa: SIM115
-    )  # fmt: skip
-    import csv
-
+    with open(folder / "locust.log", "ab") as log:
+        subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f", str(ROOT / "bench" / "locustfile.py"),
+                locustfile_class,
+                "--headless", "--only-summary",
+                *(["--reset-stats"] if reset_after_spawn else []),
+                "--users", str(users), "--spawn-rate", str(users),
+                "--run-time", f"{seconds}s", "--stop-timeout", "10",
+                "--host", server.url,
+                "--csv", str(prefix),
+                "--exit-code-on-error", "0",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as stats:
-        rows = {row["Name"]: row for row in csv.DictReader(stats)}
-    return rows
+        return {row["Name"]: row for row in csv.DictReader(stats)}

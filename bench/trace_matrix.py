@@ -8,11 +8,10 @@ not a valid hash chain: the matrix does not read hashes).
 from __future__ import annotations
 
 import random
-import uuid
 
 from sqlalchemy import event, insert
 
-from bench.common import fresh_app, median_seconds
+from bench.common import approved_record_row, fresh_app, median_seconds
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
@@ -65,22 +64,7 @@ def populate(n: int = ORDERS) -> None:
         for trigger in HAPPY_PATH[:progress]:
             transition = definition.transition(trigger)
             for kind in transition.requires:
-                records.append(
-                    {
-                        "order_id": i,
-                        "kind": kind,
-                        "lineage": str(uuid.uuid4()),
-                        "revision": 1,
-                        "title": kind,
-                        "body": "",
-                        "fields": {},
-                        "status": "approved",
-                        "author_id": team["engineer"].id,
-                        "created_at": now,
-                        "approved_at": now,
-                        "version": 1,
-                    }
-                )
+                records.append(approved_record_row(i, kind, team["engineer"].id, now))
             seq += 1
             events.append(_event(seq, i, f"order.{trigger}", state, transition.dest, now))
             state = transition.dest

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bench.common import fresh_app
+from bench.common import approved_record_row, fresh_app
 from qms.audit.models import event_payload
 from qms.audit.trail import event_hash, verify_chain
 from qms.extensions import db
@@ -40,23 +40,7 @@ def _prepare(count: int):
     now = utcnow()
     db.session.execute(
         insert(Record),
-        [
-            {
-                "order_id": o.id,
-                "kind": "enquiry",
-                "lineage": str(uuid.uuid4()),
-                "revision": 1,
-                "title": "enquiry",
-                "body": "",
-                "fields": {},
-                "status": "approved",
-                "author_id": team["engineer"].id,
-                "created_at": now,
-                "approved_at": now,
-                "version": 1,
-            }
-            for o in orders
-        ],
+        [approved_record_row(o.id, "enquiry", team["engineer"].id, now) for o in orders],
     )
     db.session.commit()
     return team["manager"], [o.id for o in orders]
