@@ -37,7 +37,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
-    # The models must be imported for the metadata (and so migrations) to see them.
+    # The models must be imported for the metadata (and so migrations) to see them; the
+    # anchor registers the hook that anchors each committed batch of audit events.
+    import qms.audit.anchor
     import qms.models  # noqa: F401
 
     init_web(app)

@@ -25,6 +25,23 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _audit_key(instance_path: Path) -> str:
+    """The audit trail's HMAC key: QMS_AUDIT_KEY, else QMS_AUDIT_KEY_FILE, else a key made on
+    first start in the instance folder (mode 0600).
+
+    It is never stored in the database: whoever can write the database but cannot read
+    this key cannot forge an event or a checkpoint that verification accepts.
+    """
+    if key := os.environ.get("QMS_AUDIT_KEY"):
+        return key
+    key_file = Path(os.environ.get("QMS_AUDIT_KEY_FILE") or instance_path / "audit.key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 def load_config(instance_path: Path) -> dict:
     """Settings from the environment with their defaults."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -47,6 +64,11 @@ def load_config(instance_path: Path) -> dict:
         "QMS_LOGIN_WINDOW_MINUTES": 15,  # ... within this many minutes, then refused
         "QMS_PAGE_SIZE": 25,
         "QMS_COMPLAINT_ACK_DAYS": int(os.environ.get("QMS_COMPLAINT_ACK_DAYS", "1")),
+        "QMS_AUDIT_KEY": _audit_key(instance_path),
+        # Signed checkpoints of the trail's head, appended outside the database.
+        "QMS_AUDIT_CHECKPOINT_FILE": os.environ.get(
+            "QMS_AUDIT_CHECKPOINT_FILE", str(instance_path / "audit-checkpoints.log")
+        ),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("QMS_TIMEZONE", "Europe/Moscow"),
     }

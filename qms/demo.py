@@ -9,6 +9,7 @@ import click
 from sqlalchemy import func, select
 
 from qms.auth.models import User
+from qms.auth.users import create_user
 from qms.customers.models import Contact, Customer
 from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS
 from qms.extensions import db
@@ -88,16 +89,15 @@ def demo(if_empty: bool) -> None:
 def _user(username: str, full_name: str, role: str, language: str) -> User:
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        user = User(
+        user = create_user(
+            None,
             username=username,
             full_name=full_name,
             role=role,
             language=language,
             email=f"{username}@example.com",
+            password=f"{username}-demo",
         )
-        user.set_password(f"{username}-demo")
-        db.session.add(user)
-        db.session.flush()
     return user
 
 

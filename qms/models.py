@@ -1,11 +1,11 @@
 """Every model, imported in one place so the metadata is complete."""
 
-from qms.audit.models import AuditChainHead, AuditEvent
+from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginFailure, User
 from qms.customers.models import Contact, Customer
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
-from qms.records.models import Attachment, Blob, Record, Signature
+from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
 from qms.trace.models import AuditNote
 from qms.workflow.models import WorkflowVersion
 from qms.workitems.models import WorkItem
@@ -13,6 +13,7 @@ from qms.workitems.models import WorkItem
 __all__ = [
     "Attachment",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditNote",
     "Blob",
@@ -22,6 +23,7 @@ __all__ = [
     "LoginFailure",
     "Order",
     "Record",
+    "RecordContribution",
     "SalesStage",
     "Signature",
     "User",

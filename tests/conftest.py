@@ -32,6 +32,8 @@ def _config(url: str, instance: Path, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "QMS_PASSWORD_HASH_METHOD": FAST_HASH,
         "SECRET_KEY": "test",
+        # Each test's trail is anchored in its own file, as each installation's is.
+        "QMS_AUDIT_CHECKPOINT_FILE": str(instance / "audit-checkpoints.log"),
         **extra,
     }
 
@@ -88,6 +90,18 @@ def app(database_url, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def insider(app, database_url):
+    """A connection with full write access to the test database, as an insider with the
+    database's credentials (but not the audit key) would have. The test commits."""
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 class QmsRunner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qms.auth.models import User
+from qms.auth.users import create_user
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import create_order, order_definition
@@ -12,10 +13,14 @@ from qms.records.services import create_record, sign_record
 def make_user(username: str, role: str) -> User:
     user = db.session.query(User).filter_by(username=username).first()
     if user is None:
-        user = User(username=username, full_name=username.title(), role=role)
-        user.set_password(f"{username}-pw")
-        db.session.add(user)
-        db.session.flush()
+        user = create_user(
+            None,
+            username=username,
+            full_name=username.title(),
+            role=role,
+            password=f"{username}-pw",
+            language="en",
+        )
     return user
 
 

@@ -16,8 +16,11 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(db.Model):
-    """One event. `hash = sha256(prev_hash + canonical JSON of the event)`.
+    """One event. `hash = sha256(prev_hash + canonical JSON of the event)`, and
+    `mac = HMAC-SHA256(audit key, hash)` with a key the database never holds.
 
+    The hash chain proves order; the MAC proves the event was written by qms, so no one
+    with write access to the database alone can insert, alter or re-hash an event.
     Database triggers refuse UPDATE and DELETE of these rows.
     """
 
@@ -36,8 +39,11 @@ class AuditEvent(db.Model):
     to_state: Mapped[str | None] = mapped_column(String(64))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str | None] = mapped_column(String(16))  # web, cli, api, system
+    origin_detail: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
 
@@ -48,9 +54,10 @@ class AuditEvent(db.Model):
 def event_payload(event: Any) -> dict[str, Any]:
     """An event's content as hashed: everything but its own hash and row id.
 
-    Takes a model instance or a plain row with the same column names.
+    Takes a model instance or a plain row with the same column names. The origin is
+    hashed when it is known; events written before it was recorded hash as they did.
     """
-    return {
+    payload = {
         "seq": event.seq,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
@@ -64,6 +71,10 @@ def event_payload(event: Any) -> dict[str, Any]:
         "changes": event.changes or {},
         "reason": event.reason,
     }
+    if event.origin is not None:
+        payload["origin"] = event.origin
+        payload["origin_detail"] = event.origin_detail
+    return payload
 
 
 class AuditChainHead(db.Model):
@@ -80,3 +91,22 @@ class AuditChainHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement "the trail's head was event #seq with this hash at this time".
+
+    Written to the database and, line for line, to an append-only file outside it
+    (qms.audit.anchor); printed on packs and reports. A checkpoint the trail no longer
+    agrees with shows the trail was cut, rolled back or rewritten.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32), default="checkpoint")
+    note: Mapped[str | None] = mapped_column(Text)
+    mac: Mapped[str] = mapped_column(String(64))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,9 +11,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_payload
+from qms.audit.origin import current_origin
 from qms.auth.models import User
 from qms.extensions import db
 from qms.timeutil import utcnow
@@ -45,8 +48,20 @@ class RecordedEvent:
     to_state: str | None
     changes: dict[str, Any]
     reason: str | None
+    origin: str | None
+    origin_detail: str | None
     prev_hash: str
     hash: str
+    mac: str
+
+
+def audit_key() -> bytes:
+    """The HMAC key of this installation (never stored in the database)."""
+    return current_app.config["QMS_AUDIT_KEY"].encode()
+
+
+def event_mac(key: bytes, event_hash_hex: str) -> str:
+    return hmac.new(key, event_hash_hex.encode(), hashlib.sha256).hexdigest()
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -79,8 +94,35 @@ def record_event(
     changes: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> RecordedEvent:
-    """Append one event in the caller's transaction; the caller commits."""
-    connection = db.session.connection()
+    """Append one event in the caller's transaction; the caller commits.
+
+    After the commit, the new head is appended to the checkpoint file
+    (qms.audit.anchor), so every committed batch of events is anchored outside the
+    database.
+    """
+    origin = current_origin()
+    event = append_event(
+        db.session.connection(),
+        audit_key(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        order_id=order_id,
+        from_state=from_state,
+        to_state=to_state,
+        changes=changes,
+        reason=reason,
+        origin=origin.channel,
+        origin_detail=origin.detail,
+    )
+    db.session.info["audit_head"] = (event.seq, event.hash)
+    return event
+
+
+def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> RecordedEvent:
+    """Append one event on `connection`: claim the head, insert, advance the head."""
     # Claim the chain head first: this write lock serialises every appender. Prebuilt
     # Core statements on the session's connection: this runs once per change, on the
     # hot path, where building statements and the unit of work cost more than SQL.
@@ -88,19 +130,12 @@ def record_event(
     values = {
         "seq": seq,
         "occurred_at": utcnow(),
-        "actor_id": actor.id if actor else None,
-        "actor_name": actor.username if actor else "system",
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "order_id": order_id,
-        "from_state": from_state,
-        "to_state": to_state,
+        **columns,
         "changes": jsonable(changes or {}),
-        "reason": reason,
         "prev_hash": prev_hash,
     }
     values["hash"] = event_hash(prev_hash, event_payload(SimpleNamespace(**values)))
+    values["mac"] = event_mac(key, values["hash"])
     event_id = connection.execute(_INSERT_EVENT, values).scalar_one()
     connection.execute(_ADVANCE_HEAD, {"new_hash": values["hash"]})
     return RecordedEvent(id=event_id, **values)

@@ -58,12 +58,19 @@ class Record(db.Model):
         back_populates="record", order_by="Signature.id"
     )
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
+    contributions: Mapped[list[RecordContribution]] = relationship(
+        order_by="RecordContribution.at"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_approved(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def contributor_ids(self) -> set[int]:
+        return {c.user_id for c in self.contributions}
 
     def content_hash(self) -> str:
         """SHA-256 of what a signer sees: kind, revision, title, body, fields, attachments."""
@@ -122,3 +129,33 @@ class Attachment(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CONTRIBUTIONS = ("created", "edited", "attached", "removed_file", "revised", "earlier_revision")
+
+
+class RecordContribution(db.Model):
+    """Someone shaped this revision's content: they may not approve it.
+
+    Kept on the revision when the contribution happens (not derived from the trail at
+    request time); the person who opens a revision also inherits, as contributors, all
+    who shaped the revision it came from, since its content carries over. Rows are never
+    changed or removed (database triggers).
+    """
+
+    __tablename__ = "record_contributions"
+    __table_args__ = (
+        UniqueConstraint("record_id", "user_id", "contribution"),
+        CheckConstraint(
+            f"contribution IN ({', '.join(repr(c) for c in CONTRIBUTIONS)})",
+            name="contribution_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    contribution: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,165 @@
+"""Signed checkpoints of the trail's head, kept outside the database as well as in it.
+
+A checkpoint says "the trail's head was event #seq with this hash at this time", signed
+with the audit key (HMAC). Every committed batch of events appends one line to the
+checkpoint file (`QMS_AUDIT_CHECKPOINT_FILE`, an append-only file in the instance folder
+by default); `qms audit checkpoint` (for cron), each issued pack and each audit report also
+write one to the `audit_checkpoints` table. Whoever rewrites the database cannot rewrite
+the file, cannot forge a signature without the key, and cannot recall the printed copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
+
+from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint
+from qms.audit.trail import audit_key
+from qms.extensions import db
+from qms.timeutil import utcnow
+
+log = logging.getLogger("qms.audit")
+
+CHECKPOINT = "checkpoint"
+ROLLBACK_ACCEPTED = "rollback_accepted"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    kind: str
+    seq: int
+    hash: str
+    made_at: datetime
+    note: str | None
+    mac: str
+    where: str  # "FILE line N" or "database checkpoint N", for messages
+
+    def signed_text(self) -> str:
+        return checkpoint_text(self.kind, self.seq, self.hash, self.made_at, self.note)
+
+    def signature_ok(self, key: bytes) -> bool:
+        return hmac.compare_digest(self.mac, _sign(key, self.signed_text()))
+
+
+def checkpoint_text(kind: str, seq: int, head_hash: str, made_at: datetime, note: str | None):
+    stamp = made_at.isoformat(timespec="microseconds")
+    return f"{kind}|{seq}|{head_hash}|{stamp}|{note or ''}"
+
+
+def _sign(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint_file() -> Path:
+    return Path(current_app.config["QMS_AUDIT_CHECKPOINT_FILE"])
+
+
+def append_to_file(path: Path, key: bytes, kind: str, seq: int, head_hash: str, note=None):
+    """One signed line, written with a single O_APPEND write (atomic between processes)."""
+    made_at = utcnow()
+    line = {
+        "kind": kind,
+        "seq": seq,
+        "hash": head_hash,
+        "at": made_at.isoformat(timespec="microseconds"),
+        "note": note,
+        "mac": _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note)),
+    }
+    data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def current_head() -> tuple[int, str]:
+    head = db.session.execute(
+        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == 1)
+    ).first()
+    return (head.seq, head.hash) if head else (0, GENESIS_HASH)
+
+
+def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpoint:
+    """Anchor the current head in the database (this transaction) and in the file (now).
+
+    The caller commits. The file line is written at once: a checkpoint of a head that is
+    already committed stays true whatever happens to this transaction.
+    """
+    seq, head_hash = current_head()
+    key = audit_key()
+    made_at = utcnow()
+    mac = _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note))
+    checkpoint_id = db.session.execute(
+        insert(AuditCheckpoint)
+        .values(seq=seq, hash=head_hash, made_at=made_at, kind=kind, note=note, mac=mac)
+        .returning(AuditCheckpoint.id)
+    ).scalar_one()
+    append_to_file(checkpoint_file(), key, kind, seq, head_hash, note)
+    where = f"database checkpoint {checkpoint_id}"
+    return Checkpoint(kind, seq, head_hash, made_at, note, mac, where)
+
+
+def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
+    """The file's checkpoints, and a problem for each line that is not one."""
+    checkpoints, problems = [], []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [], []
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [f"the checkpoint file {path} cannot be read: {exc}"]
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            checkpoints.append(
+                Checkpoint(
+                    kind=str(data["kind"]),
+                    seq=int(data["seq"]),
+                    hash=str(data["hash"]),
+                    made_at=datetime.fromisoformat(data["at"]),
+                    note=data.get("note"),
+                    mac=str(data["mac"]),
+                    where=f"{path.name} line {number}",
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"{path.name} line {number} is not a checkpoint (the file was edited)")
+    return checkpoints, problems
+
+
+def read_database_checkpoints() -> list[Checkpoint]:
+    rows = db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    return [
+        Checkpoint(r.kind, r.seq, r.hash, r.made_at, r.note, r.mac, f"database checkpoint {r.id}")
+        for r in rows
+    ]
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor_committed_head(session: Session) -> None:
+    """Every committed batch of events leaves its head in the checkpoint file."""
+    head = session.info.pop("audit_head", None)
+    if head is None or not has_app_context():
+        return
+    try:
+        append_to_file(checkpoint_file(), audit_key(), CHECKPOINT, *head)
+    except OSError as exc:  # the change is committed; say loudly that it is not anchored
+        log.error("could not append to the audit checkpoint file: %s", exc)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_head(session: Session) -> None:
+    session.info.pop("audit_head", None)
