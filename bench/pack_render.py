@@ -38,10 +38,22 @@ def build_order(team_size_pages: int = 30):
         title="Техническое задание",
         body="\n\n".join([PARAGRAPH] * 22),
     )
-    sign_record(spec, signer=team["manager"], password="manager-pw", meaning="approved")
+    sign_record(
+        spec,
+        signer=team["manager"],
+        password="manager-pw",
+        meaning="approved",
+        seen_sha256=spec.content_hash(),
+    )
     for n in range(3):  # the ТЗ and its revisions make most of the pages
         spec = revise_record(spec, author=team["engineer"], reason=f"уточнение {n + 1}")
-        sign_record(spec, signer=team["manager"], password="manager-pw", meaning="approved")
+        sign_record(
+            spec,
+            signer=team["manager"],
+            password="manager-pw",
+            meaning="approved",
+            seen_sha256=spec.content_hash(),
+        )
     db.session.commit()
     return order
 

@@ -153,7 +153,11 @@ def _approved(order: Order, kind: str, users: dict[str, User], fields: dict | No
     body = body or f"{record_type.title.get(order.language)}: {order.title}."
     record = create_record(order, kind, author=author, title=title, body=body, fields=fields)
     sign_record(
-        record, signer=signer, password=f"{signer.username}-demo", meaning=record_type.approve_as
+        record,
+        signer=signer,
+        password=f"{signer.username}-demo",
+        meaning=record_type.approve_as,
+        seen_sha256=record.content_hash(),
     )
     return record
 
@@ -203,7 +207,13 @@ def _work_items(users: dict[str, User]) -> None:
         )
     ).all()  # the requirements review and the contract, as new draft revisions
     for record in reopened:
-        sign_record(record, signer=admin, password="admin-demo", meaning="approved")
+        sign_record(
+            record,
+            signer=admin,
+            password="admin-demo",
+            meaning="approved",
+            seen_sha256=record.content_hash(),
+        )
     advance_item(change, "incorporate", manager)
 
     library = get_order("2006-0001")

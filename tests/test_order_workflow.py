@@ -239,6 +239,18 @@ def test_only_managers_open_orders(team):
 def test_signing_twice_is_refused(team):
     order = make_order(team)
     record = create_record(order, "enquiry", author=team["manager"], title="Запрос")
-    sign_record(record, signer=team["admin"], password="admin-pw", meaning="reviewed")
-    with pytest.raises(ValueError, match="already signed this record as reviewed"):
-        sign_record(record, signer=team["admin"], password="admin-pw", meaning="reviewed")
+    sign_record(
+        record,
+        signer=team["admin"],
+        password="admin-pw",
+        meaning="reviewed",
+        seen_sha256=record.content_hash(),
+    )
+    with pytest.raises(ValueError, match="already signed this revision as reviewed"):
+        sign_record(
+            record,
+            signer=team["admin"],
+            password="admin-pw",
+            meaning="reviewed",
+            seen_sha256=record.content_hash(),
+        )

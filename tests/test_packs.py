@@ -139,7 +139,13 @@ def test_a_changed_record_issues_the_next_revision(team):
     assert issued and second.revision == 2
     whole = "\n".join(pages_text(second.pdf))
     assert "ЧЕРНОВИК" in whole and "заказчик изменил требования" in whole
-    sign_record(revision, signer=team["manager"], password="manager-pw", meaning="approved")
+    sign_record(  # the manager wrote the revision it came from: the admin approves
+        revision,
+        signer=team["admin"],
+        password="admin-pw",
+        meaning="approved",
+        seen_sha256=revision.content_hash(),
+    )
     third, _ = issue_pack(order, None)
     assert third.revision == 3 and "ЧЕРНОВИК" not in "\n".join(pages_text(third.pdf))
     count = db.session.scalar(select(func.count()).where(ContractPack.order_id == order.id))

@@ -8,13 +8,14 @@ from sqlalchemy import select
 from qms.extensions import db
 from qms.records.models import Record
 from qms.records.services import (
+    RecordChanged,
     RecordError,
     create_record,
     revise_record,
     sign_record,
     update_draft,
 )
-from tests.factories import make_order, make_team
+from tests.factories import make_order, make_team, make_user
 
 
 @pytest.fixture
@@ -28,35 +29,95 @@ def draft(team):
     return create_record(order, "enquiry", author=team["manager"], title="Запрос", body="текст")
 
 
+def _sign(record, user, meaning="approved", password=None, seen=None):
+    return sign_record(
+        record,
+        signer=user,
+        password=password or f"{user.username}-pw",
+        meaning=meaning,
+        seen_sha256=seen or record.content_hash(),
+    )
+
+
 def test_the_author_cannot_approve_their_own_record(team, draft):
-    with pytest.raises(RecordError, match="author of a record cannot sign it"):
-        sign_record(draft, signer=team["manager"], password="manager-pw", meaning="approved")
+    with pytest.raises(RecordError, match=r"you shaped this revision \(created it\)"):
+        _sign(draft, team["manager"])
     assert draft.status == "draft"
 
 
 def test_a_wrong_password_signs_nothing(team, draft):
     with pytest.raises(RecordError, match="password is not correct"):
-        sign_record(draft, signer=team["admin"], password="guess", meaning="approved")
+        _sign(draft, team["admin"], password="guess")
     assert draft.signatures == [] and draft.status == "draft"
 
 
-def test_only_the_kinds_approvers_may_approve(team, draft):
-    with pytest.raises(RecordError, match="only a manager or admin may sign Enquiry as approved"):
-        sign_record(draft, signer=team["engineer"], password="engineer-pw", meaning="approved")
+def test_only_the_kinds_approvers_may_sign_at_all(team, draft):
+    for meaning in ("approved", "reviewed"):
+        with pytest.raises(RecordError, match="only a Project manager or Administrator may sign"):
+            _sign(draft, team["engineer"], meaning)
+    assert draft.signatures == []
 
 
 def test_a_reviewed_signature_does_not_approve(team, draft):
-    sign_record(draft, signer=team["engineer"], password="engineer-pw", meaning="reviewed")
+    _sign(draft, team["admin"], "reviewed")
     assert draft.status == "draft"
+    _sign(draft, team["admin"], "approved")
+    assert draft.status == "approved"
 
 
-def test_an_unknown_meaning_is_refused(team, draft):
-    with pytest.raises(RecordError, match="reviewed, approved, verified, validated"):
-        sign_record(draft, signer=team["admin"], password="admin-pw", meaning="liked")
+def test_a_meaning_the_kind_does_not_take_is_refused(team, draft):
+    for meaning in ("liked", "validated"):
+        with pytest.raises(RecordError, match="means one of: approved, reviewed"):
+            _sign(draft, team["admin"], meaning)
+
+
+def test_signing_content_other_than_what_was_read_signs_nothing(team, draft):
+    """Finding 1: the signer read one text; the author changed it; nothing is signed."""
+    seen = draft.content_hash()
+    update_draft(draft, editor=team["manager"], body="1 RUB")
+    with pytest.raises(RecordChanged, match="changed since you opened it"):
+        _sign(draft, team["admin"], seen=seen)
+    assert draft.signatures == [] and draft.status == "draft"
+
+
+def test_whoever_edited_a_draft_cannot_approve_it(team):
+    """Finding 2: the manager rewrites the engineer's draft and then signs it himself."""
+    order = make_order(team)
+    spec = create_record(order, "technical_specification", author=team["engineer"], title="ТЗ")
+    update_draft(spec, editor=team["manager"], body="переписано руководителем")
+    with pytest.raises(RecordError, match=r"you shaped this revision \(edited it\)"):
+        _sign(spec, team["manager"])
+    _sign(spec, team["admin"])
+    assert spec.is_approved
+
+
+def test_whoever_shaped_an_earlier_revision_cannot_approve_the_next(team):
+    """Finding 2: the engineer writes rev. 1, the manager revises it, the engineer verifies
+    rev. 2: the content the engineer wrote carries over, so the engineer may not."""
+    order = make_order(team)
+    check = create_record(order, "design_verification", author=team["engineer"], title="Проверка")
+    _sign(check, team["admin"], "verified")
+    revision = revise_record(check, author=team["manager"], reason="уточнение")
+    assert {(c.user.username, c.contribution) for c in revision.contributions} == {
+        ("manager", "revised"),
+        ("engineer", "earlier_revision"),
+    }
+    with pytest.raises(RecordError, match="shaped the revision it came from"):
+        _sign(revision, team["engineer"], "verified")
+    with pytest.raises(RecordError, match="opened this revision"):
+        _sign(revision, team["manager"], "verified")
+    _sign(revision, team["admin"], "verified")
+    assert revision.is_approved
+
+
+def test_an_approved_revision_takes_no_more_signatures(team, draft):
+    _sign(draft, team["admin"])
+    with pytest.raises(RecordError, match="already approved"):
+        _sign(draft, make_user("admin2", "admin"), "reviewed")
 
 
 def test_an_approved_record_is_revised_never_edited(team, draft):
-    sign_record(draft, signer=team["admin"], password="admin-pw", meaning="approved")
+    _sign(draft, team["admin"])
     with pytest.raises(RecordError, match="revise it"):
         update_draft(draft, editor=team["manager"], body="new text")
     with pytest.raises(RecordError, match="needs a reason"):

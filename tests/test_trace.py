@@ -53,9 +53,13 @@ def _remove_an_approved_review(number: str) -> None:
     if USE_POSTGRES:
         db.session.execute(text("DROP TRIGGER records_no_delete ON records"))
         db.session.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
+        db.session.execute(
+            text("DROP TRIGGER record_contributions_no_delete ON record_contributions")
+        )
     else:
         db.session.execute(text("DROP TRIGGER records_no_delete"))
         db.session.execute(text("DROP TRIGGER signatures_no_delete"))
+        db.session.execute(text("DROP TRIGGER record_contributions_no_delete"))
     review = db.session.scalar(
         text(
             "SELECT r.id FROM records r JOIN orders o ON o.id = r.order_id "
@@ -65,6 +69,9 @@ def _remove_an_approved_review(number: str) -> None:
     )
     db.session.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
     db.session.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
+    db.session.execute(
+        text("DELETE FROM record_contributions WHERE record_id = :id"), {"id": review}
+    )
     db.session.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
     db.session.commit()
 

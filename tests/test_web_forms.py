@@ -109,7 +109,8 @@ def test_signing_with_a_wrong_password_says_so_and_signs_nothing(client, world):
     draft = world["draft"]
     before = counts()
     response = client.post(
-        f"/records/{draft.id}/sign", data={"meaning": "approved", "password": "wrong"}
+        f"/records/{draft.id}/sign",
+        data={"meaning": "approved", "password": "wrong", "content_sha256": draft.content_hash()},
     )
     assert response.status_code == 422
     assert "password is not correct" in field_error(response.get_data(as_text=True), "password")
@@ -118,12 +119,19 @@ def test_signing_with_a_wrong_password_says_so_and_signs_nothing(client, world):
 
 def test_the_author_cannot_approve_through_the_web(client, world):
     login(client, "engineer")
+    draft = world["draft"]
     response = client.post(
-        f"/records/{world['draft'].id}/sign",
-        data={"meaning": "approved", "password": "engineer-pw"},
+        f"/records/{draft.id}/sign",
+        data={
+            "meaning": "approved",
+            "password": "engineer-pw",
+            "content_sha256": draft.content_hash(),
+        },
     )
     assert response.status_code == 422
-    assert "author of a record cannot sign it" in html_lib.unescape(response.get_data(as_text=True))
+    assert "only a Project manager or Administrator may sign" in html_lib.unescape(
+        response.get_data(as_text=True)
+    )
 
 
 def test_revising_without_a_reason_is_refused(client, world):

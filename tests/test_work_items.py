@@ -71,7 +71,13 @@ def test_a_contract_change_is_analysed_agreed_and_incorporated(team, signed):
     from qms.records.services import sign_record
 
     for record in reopened:
-        sign_record(record, signer=team["admin"], password="admin-pw", meaning="approved")
+        sign_record(
+            record,
+            signer=team["admin"],
+            password="admin-pw",
+            meaning="approved",
+            seen_sha256=record.content_hash(),
+        )
     advance_item(change, "incorporate", team["manager"])
     assert change.state == "incorporated"
     assert change.data["impact_price"] == "+10 %"

@@ -129,7 +129,13 @@ def _change_records(order, kind, action, team) -> None:
         record = draft  # "provide" approves an open draft before writing a new record
     if action == "provide":
         meaning = order_definition(order).records[kind].approve_as
-        sign_record(record, signer=team["manager"], password="manager-pw", meaning=meaning)
+        sign_record(
+            record,
+            signer=team["manager"],
+            password="manager-pw",
+            meaning=meaning,
+            seen_sha256=record.content_hash(),
+        )
 
 
 def _fire_and_check(order, definition, trigger, role, team, give_reason) -> None:

@@ -30,9 +30,7 @@ def create_user(
         raise UserError(f"unknown role '{role}' (known: {', '.join(ROLES)})")
     if db.session.scalar(select(func.count()).where(User.username == username)):
         raise UserError(f"a user named '{username}' already exists")
-    user = User(
-        username=username, full_name=full_name, role=role, email=email, language=language
-    )
+    user = User(username=username, full_name=full_name, role=role, email=email, language=language)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

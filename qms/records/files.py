@@ -11,7 +11,7 @@ from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.extensions import db
 from qms.records.models import Attachment, Blob, Record
-from qms.records.services import RecordError
+from qms.records.services import RecordError, check_may_edit, contribute
 
 # Extension -> (content type, how the file must begin; None for text checked as UTF-8).
 ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
@@ -61,10 +61,8 @@ def check_upload(filename: str, content: bytes, max_bytes: int) -> tuple[str, st
 def attach_file(
     record: Record, filename: str, content: bytes, uploader: User, max_bytes: int
 ) -> Attachment:
-    if record.is_approved:
-        raise RecordError("this record is approved; revise it to attach files")
-    if uploader.role == "auditor":
-        raise RecordError("auditors read records; they do not write them")
+    """Attach a checked file to a draft; attaching follows the same rule as editing."""
+    check_may_edit(record, uploader)
     name, content_type = check_upload(filename, content, max_bytes)
     digest = hashlib.sha256(content).hexdigest()
     if db.session.get(Blob, digest) is None:
@@ -76,6 +74,7 @@ def attach_file(
         record_id=record.id, blob_sha256=digest, filename=name, uploaded_by_id=uploader.id
     )
     db.session.add(attachment)
+    contribute(record, uploader, "attached")
     db.session.flush()
     record_event(
         actor=uploader,
@@ -86,3 +85,22 @@ def attach_file(
         changes={"file": name, "sha256": digest, "size": len(content)},
     )
     return attachment
+
+
+def remove_attachment(record: Record, attachment: Attachment, remover: User) -> None:
+    """Take a file off a draft (the stored content stays: other revisions may share it)."""
+    check_may_edit(record, remover)
+    if attachment.record_id != record.id:
+        raise RecordError("this file belongs to another record")
+    db.session.delete(attachment)
+    contribute(record, remover, "removed_file")
+    db.session.flush()
+    db.session.expire(record, ["attachments"])  # the content hash must not count it
+    record_event(
+        actor=remover,
+        action="record.file_removed",
+        entity_type="record",
+        entity_id=record.id,
+        order_id=record.order_id,
+        changes={"file": attachment.filename, "sha256": attachment.blob_sha256},
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from qms.auth.roles import SIGNATURE_MEANINGS
@@ -58,6 +58,16 @@ class SignForm(FlaskForm):
         choices=options({m: MEANING_TITLES[m] for m in SIGNATURE_MEANINGS}),
     )
     password = PasswordField(_l("Your password (to sign)"), validators=[DataRequired()])
+    # The content hash of the record as the signer was shown it: signing anything else
+    # is refused (409), so no one signs text they never saw.
+    content_sha256 = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+
+
+def sign_form_for(meanings: tuple[str, ...], **kwargs) -> SignForm:
+    """A sign form offering only the meanings this kind of record takes."""
+    form = SignForm(**kwargs)
+    form.meaning.choices = options({m: MEANING_TITLES[m] for m in meanings})
+    return form
 
 
 class ReviseForm(FlaskForm):
@@ -68,3 +78,7 @@ class ReviseForm(FlaskForm):
 
 class AttachForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is checked."""

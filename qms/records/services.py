@@ -5,21 +5,41 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from qms.audit.trail import record_event
 from qms.auth.models import User
-from qms.auth.roles import SIGNATURE_MEANINGS
 from qms.extensions import db
+from qms.i18n import lazy_text, role_titles
 from qms.orders.models import Order
-from qms.records.models import Attachment, Record, Signature
+from qms.records.models import Attachment, Record, RecordContribution, Signature
 from qms.timeutil import utcnow
 from qms.workflow.definition import RecordKind
 from qms.workflow.registry import definition_of
 
 
 class RecordError(ValueError):
-    """A record operation refused, with the reason in words."""
+    """A record operation refused, with the reason in words (rendered in the reader's
+    language when shown)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class RecordChanged(RecordError):
+    """The record is not what the signer read: nothing was signed (HTTP 409)."""
+
+
+CONTRIBUTION_TITLES = {
+    "created": _l("created it"),
+    "edited": _l("edited it"),
+    "attached": _l("attached a file"),
+    "removed_file": _l("removed a file"),
+    "revised": _l("opened this revision"),
+    "earlier_revision": _l("shaped the revision it came from"),
+}
 
 
 def record_kind(order: Order, kind: str) -> RecordKind:
@@ -47,6 +67,50 @@ def _check_fields(kind: RecordKind, fields: dict[str, Any]) -> dict[str, str]:
     return clean
 
 
+def edit_refusal(record: Record, user: User) -> str | None:
+    """Why `user` may not change this revision's content (edit, attach, remove files)."""
+    if user.role == "auditor":
+        return _l("auditors read records; they do not write them")
+    if record.is_approved:
+        return _l("this record is approved; revise it (with a reason) instead of editing")
+    if user.id != record.author_id and user.role not in ("manager", "admin"):
+        return _l("only the author of this draft or a manager may change it")
+    return None
+
+
+def check_may_edit(record: Record, user: User) -> None:
+    if (refusal := edit_refusal(record, user)) is not None:
+        raise RecordError(refusal)
+
+
+def contribute(record: Record, user: User, contribution: str) -> None:
+    """Record that `user` shaped this revision; they may no longer sign it."""
+    if any(c.user_id == user.id and c.contribution == contribution for c in record.contributions):
+        return
+    record.contributions.append(
+        RecordContribution(user_id=user.id, user=user, contribution=contribution, at=utcnow())
+    )
+
+
+def sign_refusal(record: Record, user: User, kind: RecordKind) -> str | None:
+    """Why `user` may not sign this revision at all (password and meaning aside)."""
+    if user.role not in kind.approvers:
+        return _l(
+            "only a %(roles)s may sign a record of this kind (%(kind)s)",
+            roles=role_titles(kind.approvers),
+            kind=lazy_text(kind.title),
+        )
+    if record.is_approved:
+        return _l("this revision is already approved; there is nothing more to sign")
+    own = [c for c in record.contributions if c.user_id == user.id]
+    if own:
+        how = ", ".join(str(CONTRIBUTION_TITLES[c.contribution]) for c in own)
+        return _l(
+            "you shaped this revision (%(how)s), so someone who did not must sign it", how=how
+        )
+    return None
+
+
 def create_record(
     order: Order,
     kind: str,
@@ -58,7 +122,7 @@ def create_record(
 ) -> Record:
     """A new draft record (revision 1) of `kind` on `order`."""
     if author.role == "auditor":
-        raise RecordError("auditors read records; they do not write them")
+        raise RecordError(_l("auditors read records; they do not write them"))
     record_type = record_kind(order, kind)
     if not title or not title.strip():
         raise RecordError("a record needs a title")
@@ -75,6 +139,7 @@ def create_record(
         author=author,
     )
     db.session.add(record)
+    contribute(record, author, "created")
     db.session.flush()
     record_event(
         actor=author,
@@ -96,10 +161,7 @@ def update_draft(
     fields: dict[str, Any] | None = None,
 ) -> Record:
     """Edit a draft; approved records are evidence and are revised, never edited."""
-    if record.is_approved:
-        raise RecordError("this record is approved; revise it (with a reason) instead of editing")
-    if editor.id != record.author_id and editor.role not in ("manager", "admin"):
-        raise RecordError("only the author or a manager may edit a draft")
+    check_may_edit(record, editor)
     order = db.session.get(Order, record.order_id)
     changes: dict[str, Any] = {}
     if title is not None and title.strip() != record.title:
@@ -116,6 +178,7 @@ def update_draft(
             changes["fields"] = [record.fields, clean]
             record.fields = clean
     if changes:
+        contribute(record, editor, "edited")
         db.session.flush()
         record_event(
             actor=editor,
@@ -128,26 +191,36 @@ def update_draft(
     return record
 
 
-def sign_record(record: Record, *, signer: User, password: str, meaning: str) -> Signature:
-    """An electronic signature: the signer re-enters their password and says what it means.
+def sign_record(
+    record: Record, *, signer: User, password: str, meaning: str, seen_sha256: str
+) -> Signature:
+    """An electronic signature on exactly the content the signer read.
 
-    Signing with the meaning the record kind is approved by (usually "approved")
-    approves the record. The author cannot sign their own record.
+    `seen_sha256` is the content hash of the record as it was shown to the signer; if the
+    record has changed since, RecordChanged is raised and nothing is signed. The signer
+    re-enters their password and says what the signature means: the kind's approving
+    meaning (usually "approved") approves the revision; "reviewed" does not. Only the
+    kind's approvers may sign, and no one who shaped this revision (its contributors).
     """
-    if meaning not in SIGNATURE_MEANINGS:
-        raise RecordError(f"a signature means one of: {', '.join(SIGNATURE_MEANINGS)}")
-    if not signer.check_password(password or ""):
-        raise RecordError("the password is not correct; the record was not signed")
-    if signer.id == record.author_id:
-        raise RecordError("the author of a record cannot sign it; ask someone else to")
     order = db.session.get(Order, record.order_id)
     kind = record_kind(order, record.kind)
-    approving = meaning == kind.approve_as
-    if approving and signer.role not in kind.approvers:
-        who = " or ".join(kind.approvers)
-        raise RecordError(f"only a {who} may sign {kind.title.en} as {meaning}")
-    if approving and record.is_approved:
-        raise RecordError("this revision is already approved")
+    meanings = signing_meanings(kind)
+    if meaning not in meanings:
+        raise RecordError(
+            _l(
+                "a signature on this record means one of: %(meanings)s",
+                meanings=", ".join(meanings),
+            )
+        )
+    if (refusal := sign_refusal(record, signer, kind)) is not None:
+        raise RecordError(refusal)
+    content = record.content_hash()
+    if seen_sha256 != content:
+        raise RecordChanged(
+            _l("the record changed since you opened it; read it again before you sign")
+        )
+    if not signer.check_password(password or ""):
+        raise RecordError(_l("the password is not correct; the record was not signed"))
     already = db.session.scalar(
         select(func.count()).where(
             Signature.record_id == record.id,
@@ -156,16 +229,20 @@ def sign_record(record: Record, *, signer: User, password: str, meaning: str) ->
         )
     )
     if already:
-        raise RecordError(f"you have already signed this record as {meaning}")
-    content = record.content_hash()
+        raise RecordError(
+            _l("you have already signed this revision as %(meaning)s", meaning=meaning)
+        )
+    approving = meaning == kind.approve_as
     signature = Signature(
         record_id=record.id, signer_id=signer.id, meaning=meaning, content_sha256=content
     )
     db.session.add(signature)
-    if approving:
+    if approving:  # the version-checked UPDATE refuses if someone changed it meanwhile
         record.status = "approved"
         record.approved_at = utcnow()
         record.content_sha256 = content
+    else:
+        _claim_unchanged(record)
     db.session.flush()
     record_event(
         actor=signer,
@@ -178,19 +255,43 @@ def sign_record(record: Record, *, signer: User, password: str, meaning: str) ->
     return signature
 
 
+def signing_meanings(kind: RecordKind) -> tuple[str, ...]:
+    """What a signature on this kind may mean: its approving meaning, or "reviewed"."""
+    return (kind.approve_as,) if kind.approve_as == "reviewed" else (kind.approve_as, "reviewed")
+
+
+def _claim_unchanged(record: Record) -> None:
+    """Bump the record's version only if it is still the version read: a signature that
+    approves nothing must not land on content someone changed after it was read."""
+    written = db.session.execute(
+        update(Record.__table__)
+        .where(Record.__table__.c.id == record.id, Record.__table__.c.version == record.version)
+        .values(version=record.version + 1)
+    )
+    if written.rowcount != 1:
+        raise RecordChanged(
+            _l("the record changed since you opened it; read it again before you sign")
+        )
+    set_committed_value(record, "version", record.version + 1)
+
+
 def revise_record(record: Record, *, author: User, reason: str) -> Record:
-    """A new draft revision of an approved record; the approved one is kept unchanged."""
+    """A new draft revision of an approved record; the approved one is kept unchanged.
+
+    Whoever opens it contributes to it, and so does everyone who shaped the revision it
+    came from: its content carries over, so none of them may approve it.
+    """
     if author.role == "auditor":
-        raise RecordError("auditors read records; they do not write them")
+        raise RecordError(_l("auditors read records; they do not write them"))
     if not reason or not reason.strip():
-        raise RecordError("revising an approved record needs a reason")
+        raise RecordError(_l("revising an approved record needs a reason"))
     if not record.is_approved:
-        raise RecordError("this revision is still a draft; edit it instead")
+        raise RecordError(_l("this revision is still a draft; edit it instead"))
     latest = db.session.scalar(
         select(func.max(Record.revision)).where(Record.lineage == record.lineage)
     )
     if latest != record.revision:
-        raise RecordError(f"revision {latest} is the current one; revise that instead")
+        raise RecordError(_l("revision %(n)s is the current one; revise that instead", n=latest))
     revision = Record(
         order_id=record.order_id,
         kind=record.kind,
@@ -205,6 +306,9 @@ def revise_record(record: Record, *, author: User, reason: str) -> Record:
         revision_reason=reason.strip(),
     )
     db.session.add(revision)
+    contribute(revision, author, "revised")
+    for earlier in {c.user_id: c.user for c in record.contributions}.values():
+        contribute(revision, earlier, "earlier_revision")
     db.session.flush()
     for attachment in record.attachments:  # the files carry over; the blobs are shared
         db.session.add(

@@ -19,21 +19,28 @@ from sqlalchemy.orm import joinedload, selectinload
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import OrderError, get_order
-from qms.records.files import attach_file
+from qms.records.files import attach_file, remove_attachment
 from qms.records.forms import (
+    MEANING_TITLES,
     AttachForm,
+    ConfirmForm,
     ReviseForm,
-    SignForm,
     kind_fields,
     record_form_for,
+    sign_form_for,
 )
-from qms.records.models import Attachment, Blob, Record, Signature
+from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
 from qms.records.services import (
+    CONTRIBUTION_TITLES,
+    RecordChanged,
     RecordError,
     create_record,
+    edit_refusal,
     record_kind,
     revise_record,
     sign_record,
+    sign_refusal,
+    signing_meanings,
     update_draft,
 )
 from qms.web.permissions import requires
@@ -49,6 +56,7 @@ def _record_or_404(record_id: int) -> Record:
             joinedload(Record.author),
             selectinload(Record.signatures).joinedload(Signature.signer),
             selectinload(Record.attachments),
+            selectinload(Record.contributions).joinedload(RecordContribution.user),
         )
     ).first()
     if record is None:
@@ -104,12 +112,26 @@ def _record_page(record: Record, status: int = 200, **forms):
         .options(joinedload(Record.author))
     ).all()
     forms = {
-        "sign_form": SignForm(meaning=kind.approve_as),
+        "sign_form": sign_form_for(signing_meanings(kind), meaning=kind.approve_as),
         "revise_form": ReviseForm(),
         "attach_form": AttachForm(),
+        "confirm_form": ConfirmForm(),
     } | forms
+    # Whatever was posted, the form now carries the hash of the content shown with it.
+    content_sha256 = record.content_hash()
+    forms["sign_form"].content_sha256.data = content_sha256
     return render_template(
-        "records/show.html", record=record, order=order, kind=kind, revisions=revisions, **forms
+        "records/show.html",
+        record=record,
+        order=order,
+        kind=kind,
+        revisions=revisions,
+        content_sha256=content_sha256,
+        contribution_titles=CONTRIBUTION_TITLES,
+        meaning_titles=MEANING_TITLES,
+        sign_refusal=sign_refusal(record, current_user, kind),
+        edit_refusal=edit_refusal(record, current_user),
+        **forms,
     ), status
 
 
@@ -125,8 +147,8 @@ def edit(record_id: int):
     record = _record_or_404(record_id)
     order = _order_of(record)
     kind = record_kind(order, record.kind)
-    if record.is_approved:
-        flash(_("This record is approved; revise it (with a reason) instead."), "error")
+    if (refusal := edit_refusal(record, current_user)) is not None:
+        flash(str(refusal), "error")
         return redirect(url_for("records.show", record_id=record.id))
     initial = {f"field_{k}": v for k, v in (record.fields or {}).items()}
     form = record_form_for(kind, current_user.language, obj=record, **initial)
@@ -151,26 +173,34 @@ def edit(record_id: int):
     ), 422 if form.errors else 200
 
 
-def _refuse(record: Record, message: str, form_name: str, form, field: str):
+def _refuse(record: Record, message: str, form_name: str, form, field: str, status: int = 422):
     """Show the record page again with `message` next to `field` of the form that failed."""
     db.session.rollback()
     target = getattr(form, field)
     target.errors = [*target.errors, message]
-    return _record_page(_record_or_404(record.id), 422, **{form_name: form})
+    return _record_page(_record_or_404(record.id), status, **{form_name: form})
 
 
 @blueprint.post("/records/<int:record_id>/sign")
 @requires("sign_record")
 def sign(record_id: int):
     record = _record_or_404(record_id)
-    form = SignForm()
+    kind = record_kind(_order_of(record), record.kind)
+    form = sign_form_for(signing_meanings(kind))
     if form.validate_on_submit():
         try:
             sign_record(
-                record, signer=current_user, password=form.password.data, meaning=form.meaning.data
+                record,
+                signer=current_user,
+                password=form.password.data,
+                meaning=form.meaning.data,
+                seen_sha256=form.content_sha256.data,
             )
+        except RecordChanged as exc:
+            # The page shows the record as it is now: the signer reads it again.
+            flash(str(exc), "error")
+            return _refuse(record, str(exc), "sign_form", form, "password", status=409)
         except RecordError as exc:
-            form.password.data = ""
             return _refuse(record, str(exc), "sign_form", form, "password")
         db.session.commit()
         flash(_("Signed."), "success")
@@ -215,6 +245,24 @@ def attach(record_id: int):
         flash(_("File attached."), "success")
         return redirect(url_for("records.show", record_id=record.id))
     return _refuse(record, _("Choose a file to attach."), "attach_form", form, "file")
+
+
+@blueprint.post("/records/<int:record_id>/attachments/<int:attachment_id>/remove")
+@requires("write_record")
+def remove_file(record_id: int, attachment_id: int):
+    record = _record_or_404(record_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.record_id != record.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        remove_attachment(record, attachment, current_user)
+    except RecordError as exc:
+        return _refuse(record, str(exc), "attach_form", AttachForm(), "file")
+    db.session.commit()
+    flash(_("File removed."), "success")
+    return redirect(url_for("records.show", record_id=record.id))
 
 
 @blueprint.get("/attachments/<int:attachment_id>/<path:filename>")

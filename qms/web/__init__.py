@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, has_request_context, render_template, request
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,9 @@ from qms.web.security import init_security_headers
 LANGUAGES = ("en", "ru")
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():  # a command: force_locale decides, else the default
+        return None
     if current_user.is_authenticated:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or "en"
