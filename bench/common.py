@@ -24,6 +24,9 @@ def scratch_folder(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))
 
 
+BENCH_AUDIT_KEY = "bench-audit-key"
+
+
 def fresh_app(folder: Path | None = None, database_url: str | None = None):
     folder = folder or scratch_folder("db-")
     app = create_app(
@@ -32,6 +35,10 @@ def fresh_app(folder: Path | None = None, database_url: str | None = None):
             "QMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
+            # The same key and checkpoint file as a server started with QMS_INSTANCE_PATH
+            # set to this folder and BENCH_AUDIT_KEY (bench/load_faults.py verifies its trail).
+            "QMS_AUDIT_KEY": BENCH_AUDIT_KEY,
+            "QMS_AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
         }
     )
     with app.app_context():

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
+from qms.audit.origin import acting_from, command_line_origin
 from qms.catalogue import CatalogueError
 from qms.extensions import db
 from qms.workflow.definition import WorkflowError
@@ -45,7 +46,8 @@ class QmsGroup(FlaskGroup):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with acting_from(command_line_origin()):  # events say who ran which command
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except USER_ERRORS as exc:

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from qms.audit.models import AuditEvent
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.auth.models import User
 from qms.extensions import db
 from qms.orders.models import Order
@@ -77,4 +77,4 @@ def test_two_concurrent_advances_of_one_order_exactly_one_wins(app):
         )
     )
     assert moves == 1
-    assert verify_chain().intact
+    assert verify_trail().intact

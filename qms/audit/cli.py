@@ -1,8 +1,25 @@
 from __future__ import annotations
 
+import re
+
 import click
 
-from qms.audit.trail import verify_chain
+from qms.audit.anchor import ROLLBACK_ACCEPTED, checkpoint_file, write_checkpoint
+from qms.audit.trail import record_event
+from qms.audit.verify import verify_trail
+from qms.extensions import db
+
+ANCHOR = re.compile(r"^#?(\d+):([0-9a-f]{64})$")
+
+
+def _anchor(ctx, param, values) -> tuple[tuple[int, str], ...]:
+    anchors = []
+    for value in values:
+        match = ANCHOR.match(value.strip())
+        if match is None:
+            raise click.BadParameter(f"'{value}' is not SEQ:HASH (as printed on packs and reports)")
+        anchors.append((int(match.group(1)), match.group(2)))
+    return tuple(anchors)
 
 
 @click.group("audit")
@@ -11,12 +28,72 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def verify() -> None:
-    """Walk the hash chain; exit 0 if intact, 1 naming the first broken event."""
-    result = verify_chain()
-    if not result.intact:
-        raise click.ClickException(result.summary())
-    click.echo(result.summary())
+@click.option(
+    "--since-checkpoint",
+    is_flag=True,
+    help="Walk the chain from the latest checkpoint only (quick, for cron).",
+)
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    help="A head printed on a pack or report, as SEQ:HASH; may be repeated.",
+)
+@click.option("--skip-data", is_flag=True, help="Check the trail only, not the data against it.")
+def verify(since_checkpoint: bool, anchors, skip_data: bool) -> None:
+    """Verify the trail: chain, signatures, checkpoints, and the data against the trail.
+
+    Exits 0 when everything agrees, 1 naming each disagreement.
+    """
+    report = verify_trail(
+        since_checkpoint=since_checkpoint, check_data=not skip_data, anchors=anchors
+    )
+    click.echo(report.summary())
+    if not report.intact:
+        raise click.exceptions.Exit(1)
+
+
+@audit.command("checkpoint")
+@click.option("--note", default=None, help="Why this checkpoint was made (optional).")
+def checkpoint(note: str | None) -> None:
+    """Write a signed checkpoint of the head to the database and the checkpoint file."""
+    made = write_checkpoint(note=note)
+    db.session.commit()
+    click.echo(f"checkpoint: head #{made.seq} {made.hash} -> the database and {checkpoint_file()}")
+
+
+@audit.command("accept-rollback")
+@click.option("--reason", required=True, help="Why the trail went back (e.g. the restore).")
+def accept_rollback(reason: str) -> None:
+    """After a deliberate restore: accept that the trail now ends before earlier checkpoints.
+
+    The checkpoints beyond the restored head stay where they are and verification keeps
+    naming the rollback as a note; the acceptance itself is signed and is an audit event.
+    """
+    if not reason.strip():
+        raise click.ClickException("say why the trail was rolled back (--reason)")
+    report = verify_trail(check_data=False)
+    if not report.findings:
+        raise click.ClickException("there is no rollback to accept: the trail verifies")
+    if any(f.kind != "rollback" for f in report.findings):
+        raise click.ClickException(
+            "the trail has other problems than a rollback; they are not accepted:\n"
+            + "\n".join(f"- {f.kind}: {f.message}" for f in report.findings)
+        )
+    accepted = write_checkpoint(ROLLBACK_ACCEPTED, note=reason.strip())
+    record_event(
+        actor=None,
+        action="audit.rollback_accepted",
+        entity_type="audit",
+        entity_id=None,
+        changes={"restored_head": accepted.seq, "findings": len(report.findings)},
+        reason=reason.strip(),
+    )
+    db.session.commit()
+    click.echo(
+        f"rollback to #{accepted.seq} accepted; it stays in the trail and in {checkpoint_file()}"
+    )
 
 
 def _register_report() -> None:

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, update
 
-from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_payload
+from qms.audit.models import AuditChainHead, AuditEvent, event_payload
 from qms.audit.origin import current_origin
 from qms.auth.models import User
 from qms.extensions import db
@@ -139,53 +139,3 @@ def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> 
     event_id = connection.execute(_INSERT_EVENT, values).scalar_one()
     connection.execute(_ADVANCE_HEAD, {"new_hash": values["hash"]})
     return RecordedEvent(id=event_id, **values)
-
-
-@dataclass(frozen=True)
-class ChainVerification:
-    intact: bool
-    events_checked: int
-    first_broken_seq: int | None = None
-    first_broken_id: int | None = None
-    problem: str | None = None
-
-    def summary(self) -> str:
-        if self.intact:
-            return f"audit trail intact: {self.events_checked} events verified"
-        return (
-            f"audit trail BROKEN at event #{self.first_broken_seq} (id {self.first_broken_id}): "
-            f"{self.problem}"
-        )
-
-
-def verify_chain(batch_size: int = 2000) -> ChainVerification:
-    """Walk the chain in order, recomputing every hash; stop at the first broken event."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    # Plain rows, streamed: the chain can hold millions of events.
-    events = db.session.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq)).yield_per(
-        batch_size
-    )
-    for event in events:
-        problem = None
-        if event.seq != expected_seq:
-            problem = f"expected event #{expected_seq} here: an event is missing"
-        elif event.prev_hash != expected_prev:
-            problem = "its link to the previous event does not match"
-        elif event_hash(event.prev_hash, event_payload(event)) != event.hash:
-            problem = "its content does not match its hash (the row was altered)"
-        if problem:
-            return ChainVerification(False, checked, event.seq, event.id, problem)
-        expected_prev, expected_seq = event.hash, expected_seq + 1
-        checked += 1
-    head = db.session.get(AuditChainHead, 1)
-    if head is None or head.seq != checked or head.hash != expected_prev:
-        return ChainVerification(
-            False,
-            checked,
-            checked + 1,
-            None,
-            "the chain head records events that are no longer there (events were removed)",
-        )
-    return ChainVerification(True, checked)

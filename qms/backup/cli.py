@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.backup.services import BackupError, backup, restore
 
 
@@ -36,7 +36,13 @@ def restore_command(source: str, yes: bool) -> None:
         restore(Path(source))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    result = verify_chain()
-    click.echo(f"restored from {source}; {result.summary()}")
+    result = verify_trail()
+    click.echo(f"restored from {source}\n{result.summary()}")
     if not result.intact:
+        if all(f.kind == "rollback" for f in result.findings):
+            raise click.ClickException(
+                "the restored trail ends before checkpoints made since this backup: the events "
+                "after it are lost. If this restore is deliberate, record it with "
+                '`qms audit accept-rollback --reason "..."`'
+            )
         raise click.ClickException("the restored audit trail does not verify")

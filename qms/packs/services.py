@@ -8,6 +8,7 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from qms.audit.anchor import current_head
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.extensions import db
@@ -27,7 +28,9 @@ def latest_pack(order: Order) -> ContractPack | None:
     ).first()
 
 
-def pack_html(order: Order, content: dict, revision: int, issued_at, digest: str) -> str:
+def pack_html(
+    order: Order, content: dict, revision: int, issued_at, digest: str, trail_head=None
+) -> str:
     with force_locale(order.language):
         return render_template(
             "pdf/pack.html",
@@ -35,6 +38,7 @@ def pack_html(order: Order, content: dict, revision: int, issued_at, digest: str
             revision=revision,
             issued_at=issued_at,
             content_sha256=digest,
+            trail_head=trail_head or current_head(),
         )
 
 
@@ -52,7 +56,9 @@ def issue_pack(order: Order, actor: User | None) -> tuple[ContractPack, bool]:
         return latest, False
     revision = (latest.revision if latest else 0) + 1
     issued_at = utcnow()
-    pdf, pages = render_pdf(pack_html(order, content, revision, issued_at, digest))
+    # The cover prints the trail's head: the customer's copy anchors the trail outside qms.
+    trail_head = current_head()
+    pdf, pages = render_pdf(pack_html(order, content, revision, issued_at, digest, trail_head))
     pack = ContractPack(
         order_id=order.id,
         revision=revision,
@@ -77,6 +83,7 @@ def issue_pack(order: Order, actor: User | None) -> tuple[ContractPack, bool]:
             "pages": pages,
             "content_sha256": digest,
             "pdf_sha256": pack.pdf_sha256,
+            "trail_head": list(trail_head),
         },
     )
     return pack, True

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import render_template
 
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.auth.models import User
 from qms.packs.render import render_pdf
 from qms.timeutil import utcnow
@@ -21,7 +21,7 @@ def audit_report_pdf(
     html = render_template(
         "pdf/audit-report.html",
         matrix=matrix,
-        verification=verify_chain(),
+        verification=verify_trail(),
         date_from=date_from,
         date_to=date_to,
         auditor=auditor,

@@ -41,7 +41,7 @@ def add_note(order: Order, author: User, body: str, clause: str | None) -> Audit
         entity_type="order",
         entity_id=order.id,
         order_id=order.id,
-        changes={"clause": note.clause, "note": note.body},
+        changes={"note_id": note.id, "clause": note.clause, "note": note.body},
     )
     return note
 

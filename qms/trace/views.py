@@ -5,10 +5,11 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
@@ -22,6 +23,15 @@ from qms.web.permissions import requires
 from qms.workflow.registry import catalogue, registry
 
 blueprint = Blueprint("trace", __name__)
+DATA_TITLES = {
+    "orders": _l("orders"),
+    "work items": _l("work items"),
+    "approved records": _l("approved records"),
+    "signatures": _l("signatures"),
+    "stored files": _l("stored files"),
+    "users": _l("users"),
+    "notes": _l("audit notes"),
+}
 ORDERS_PER_PAGE = 40
 
 
@@ -243,8 +253,8 @@ def events_csv():
 @blueprint.post("/audit/verify")
 @requires("verify_chain")
 def verify():
-    result = verify_chain()
-    return render_template("trace/verify.html", result=result)
+    result = verify_trail()
+    return render_template("trace/verify.html", result=result, data_titles=DATA_TITLES)
 
 
 @blueprint.get("/audit/report.pdf")
