@@ -36,6 +36,9 @@ def history(app):
 
 
 def run(insider, statement: str, **params) -> None:
+    # The test's own session must hold no transaction (and so no lock) meanwhile, as a
+    # separate process would not: on PostgreSQL, DDL would wait for it.
+    db.session.rollback()
     insider.execute(text(statement), params)
     insider.commit()
 
