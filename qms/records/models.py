@@ -58,9 +58,7 @@ class Record(db.Model):
         back_populates="record", order_by="Signature.id"
     )
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
-    contributions: Mapped[list[RecordContribution]] = relationship(
-        order_by="RecordContribution.at"
-    )
+    contributions: Mapped[list[RecordContribution]] = relationship(order_by="RecordContribution.at")
 
     __mapper_args__ = {"version_id_col": version}
 
