@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +19,18 @@ from qms.extensions import db
 from qms.web.permissions import requires
 
 blueprint = Blueprint("users", __name__, url_prefix="/admin/users")
+
+EVENT_TITLES = {
+    "user.created": _l("created"),
+    "user.role_changed": _l("role changed"),
+    "user.deactivated": _l("deactivated"),
+    "user.reactivated": _l("reactivated"),
+    "user.password_reset": _l("password reset by an administrator"),
+    "user.password_changed": _l("password changed by the user"),
+    "user.email_changed": _l("e-mail changed"),
+    "user.language": _l("language changed"),
+}
+ORIGINS = {"web": _l("web"), "cli": _l("command line"), "system": _l("system")}
 
 
 @blueprint.get("")
@@ -73,7 +86,14 @@ def _show(user: User, status: int = 200, **forms):
         "deactivate_form": DeactivateForm(),
         "plain_form": PlainForm(),
     } | forms
-    return render_template("users/show.html", user=user, events=events, **forms), status
+    return render_template(
+        "users/show.html",
+        user=user,
+        events=events,
+        event_titles=EVENT_TITLES,
+        origins=ORIGINS,
+        **forms,
+    ), status
 
 
 @blueprint.get("/<int:user_id>")
