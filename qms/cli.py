@@ -119,7 +119,7 @@ def _active_user_name(ctx: click.Context, param: click.Parameter, username: str 
         try:
             acting_user(username)
         except UserError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
     return username
 
 

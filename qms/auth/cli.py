@@ -8,6 +8,8 @@ history and in the process list); whoever gets it must change it at the first lo
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask_migrate import upgrade
 from sqlalchemy import func, select
@@ -31,7 +33,7 @@ PASSWORD_STDIN_HELP = "Read the password from standard input (else one is genera
 
 
 def _password_from_stdin() -> str:
-    password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise click.ClickException("no password on standard input")
     return password
