@@ -151,10 +151,11 @@ def test_the_new_user_form_refuses_bad_input(client, team, fields, message):
 def test_a_role_change_needs_a_reason_and_is_recorded(client, team):
     login(client, "admin")
     engineer = team["engineer"]
-    refused = client.post(f"/admin/users/{engineer.id}/role", data={"role": "manager"})
+    refused = client.post(f"/admin/users/{engineer.id}/role", data={"role-role": "manager"})
     assert refused.status_code == 422
     changed = client.post(
-        f"/admin/users/{engineer.id}/role", data={"role": "manager", "reason": "повышение"}
+        f"/admin/users/{engineer.id}/role",
+        data={"role-role": "manager", "role-reason": "повышение"},
     )
     assert changed.status_code == 302
     db.session.refresh(engineer)
@@ -166,9 +167,9 @@ def test_a_role_change_needs_a_reason_and_is_recorded(client, team):
 def test_deactivation_keeps_the_user_and_their_evidence_and_can_be_undone(client, team):
     login(client, "admin")
     engineer = team["engineer"]
-    refused = client.post(f"/admin/users/{engineer.id}/deactivate", data={"reason": ""})
+    refused = client.post(f"/admin/users/{engineer.id}/deactivate", data={"deactivate-reason": ""})
     assert refused.status_code == 422
-    client.post(f"/admin/users/{engineer.id}/deactivate", data={"reason": "уволился"})
+    client.post(f"/admin/users/{engineer.id}/deactivate", data={"deactivate-reason": "уволился"})
     db.session.refresh(engineer)
     assert not engineer.is_active
     listing = text(client.get("/admin/users"))

@@ -82,8 +82,8 @@ def _show(user: User, status: int = 200, **forms):
         .limit(50)
     ).all()
     forms = {
-        "role_form": RoleForm(role=user.role),
-        "deactivate_form": DeactivateForm(),
+        "role_form": RoleForm(prefix="role", role=user.role),
+        "deactivate_form": DeactivateForm(prefix="deactivate"),
         "plain_form": PlainForm(),
     } | forms
     return render_template(
@@ -125,7 +125,7 @@ def _form_name(form) -> str:
 @requires("manage_users")
 def role(user_id: int):
     user = _user_or_404(user_id)
-    form = RoleForm()
+    form = RoleForm(prefix="role")
     return _apply(
         user,
         lambda: change_role(current_user, user, form.role.data, form.reason.data),
@@ -139,7 +139,7 @@ def role(user_id: int):
 @requires("manage_users")
 def deactivate_user(user_id: int):
     user = _user_or_404(user_id)
-    form = DeactivateForm()
+    form = DeactivateForm(prefix="deactivate")
     return _apply(
         user,
         lambda: deactivate(current_user, user, form.reason.data),

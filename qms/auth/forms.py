@@ -57,6 +57,8 @@ class NewUserForm(FlaskForm):
     language = SelectField(_l("Language"), choices=options(LANGUAGE_CHOICES), default="ru")
 
 
+# The user's page holds both forms below: each has its prefix ("role-", "deactivate-"), so
+# their fields' names and ids differ.
 class RoleForm(FlaskForm):
     role = SelectField(_l("New role"), choices=options(ROLE_CHOICES))
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
