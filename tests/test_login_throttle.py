@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from qms import trust_proxies
 from qms.auth.models import User
 from qms.auth.users import create_user
 from qms.extensions import db
@@ -113,6 +114,24 @@ def test_unknown_names_are_throttled_like_known_ones(client, team, clock):
     for name in ("manager", "nobody"):
         answers = [sign_in(client, name, "guess").status_code for _ in range(7)]
         assert answers == [200] * 5 + [429] * 2, name
+
+
+def test_forwarded_addresses_count_only_behind_trusted_proxies(client, app, team, clock):
+    def guesses_from_ever_new_addresses():
+        return [
+            client.post(
+                "/login",
+                data={"username": "manager", "password": "guess"},
+                headers={"X-Forwarded-For": f"10.77.0.{i}"},
+            ).status_code
+            for i in range(7)
+        ]
+
+    assert app.config["QMS_TRUSTED_PROXIES"] == 0  # a client cannot claim an address
+    assert guesses_from_ever_new_addresses()[5:] == [429, 429]
+    app.config["QMS_TRUSTED_PROXIES"] = 1  # behind one proxy, its header names the client
+    trust_proxies(app)
+    assert guesses_from_ever_new_addresses() == [200] * 7
 
 
 @pytest.mark.slow
