@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from qms.audit.models import AuditEvent
 from qms.auth.models import User
-from qms.auth.passwords import PasswordRefused, check_policy
+from qms.auth.passwords import PasswordRefused, check_policy, generate_password
 from qms.auth.users import UserError, change_role, create_user, deactivate, find_user
 from qms.extensions import db
 from tests.factories import make_team
@@ -61,6 +61,12 @@ def test_the_password_policy_refuses(app, password, message):
 )
 def test_the_password_policy_accepts_long_unpredictable_passwords(app, password):
     check_policy(password, username="ivanov")
+
+
+def test_short_user_names_do_not_rule_out_passwords_that_happen_to_contain_them(app):
+    check_policy("Lampe Regen Fluss 42", username="re")
+    for name in ("a", "ab", "e"):
+        check_policy(generate_password(name), username=name)
 
 
 def test_passwords_are_stored_with_a_memory_hard_hash(app):

@@ -45,7 +45,7 @@ def index():
 def new():
     form = NewUserForm()
     if form.validate_on_submit():
-        password = generate_password()
+        password = generate_password(form.username.data.strip())
         try:
             user = create_user(
                 current_user,
@@ -171,7 +171,7 @@ def reset_password(user_id: int):
     user = _user_or_404(user_id)
     if not PlainForm().validate_on_submit():
         return redirect(url_for("users.show", user_id=user.id))
-    password = generate_password()
+    password = generate_password(user.username)
     set_password(current_user, user, password)
     db.session.commit()
     return render_template("users/password.html", user=user, password=password, reset=True)

@@ -40,7 +40,7 @@ def _password_from_stdin() -> str:
 
 
 def _create(username, *, role, email, full_name, language, password_stdin) -> None:
-    password = _password_from_stdin() if password_stdin else generate_password()
+    password = _password_from_stdin() if password_stdin else generate_password(username)
     try:
         user = create_user(
             None,
@@ -183,7 +183,7 @@ def reactivate_command(username: str, reason: str | None) -> None:
 def set_password_command(username: str, password_stdin: bool) -> None:
     """Give USERNAME a new password, to be changed at their next login; their sessions end."""
     user = get_user(username)
-    password = _password_from_stdin() if password_stdin else generate_password()
+    password = _password_from_stdin() if password_stdin else generate_password(username)
     try:
         set_password(None, user, password)
     except PasswordRefused as exc:

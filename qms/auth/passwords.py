@@ -87,7 +87,9 @@ def check_policy(password: str, *, username: str, other_inputs: tuple[str, ...] 
         raise PasswordRefused(
             "The password must have at most %(count)s characters.", count=MAX_LENGTH
         )
-    if username and username.casefold() in password.casefold():
+    # Names of one to three letters turn up inside passwords by chance; zxcvbn still
+    # counts them among the user's own words below.
+    if len(username) >= 4 and username.casefold() in password.casefold():
         raise PasswordRefused("The password must not contain the user name.")
     if password.casefold() in _common_passwords():
         raise PasswordRefused("This password is one of the most common passwords; choose another.")
@@ -99,7 +101,14 @@ def check_policy(password: str, *, username: str, other_inputs: tuple[str, ...] 
         )
 
 
-def generate_password() -> str:
-    """A random password that passes the policy: four groups of five letters and digits."""
+def generate_password(username: str = "") -> str:
+    """A random password that passes the policy for `username`: four groups of five
+    letters and digits (about 113 bits)."""
     alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+    while True:
+        password = "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+        try:
+            check_policy(password, username=username)
+        except PasswordRefused:  # it happened to spell the user's name
+            continue
+        return password
