@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from qms.config import PROJECT_ROOT, load_config
 from qms.extensions import db, migrate
@@ -26,10 +27,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind QMS_TRUSTED_PROXIES proxies, take the client address (sign-in throttling, the
+    audit trail) and the scheme from X-Forwarded-For / -Proto; never otherwise, or any
+    client could claim any address."""
+    if hops := app.config["QMS_TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
@@ -46,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from qms.auth.admin import blueprint as users
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
@@ -55,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from qms.trace.views import blueprint as trace
     from qms.workitems.views import blueprint as workitems
 
-    for blueprint in (auth, dashboard, orders, records, customers, packs, trace, workitems):
+    for blueprint in (auth, users, dashboard, orders, records, customers, packs, trace, workitems):
         app.register_blueprint(blueprint)
 
 

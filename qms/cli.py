@@ -42,11 +42,13 @@ def _database_message(exc: SQLAlchemyError) -> str:
 
 
 class QmsGroup(FlaskGroup):
-    """FlaskGroup that turns known errors into one line and a non-zero exit."""
+    """FlaskGroup that attributes events to the command line and turns known errors into
+    one line and a non-zero exit."""
 
     def invoke(self, ctx: click.Context):
         try:
-            with acting_from(command_line_origin()):  # events say who ran which command
+            # Every event a command writes says it came from the command line, and who ran it.
+            with acting_from(command_line_origin()):
                 return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -81,6 +83,7 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     from qms.audit.cli import audit
+    from qms.auth.cli import init, users
     from qms.backup.cli import backup_command, restore_command
     from qms.demo import demo
     from qms.orders.cli import advance, orders
@@ -89,10 +92,35 @@ def register(app: Flask) -> None:
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
-    for command in (audit, demo, orders, advance, pack, trace, workflow, overdue):
+    for command in (init, users, audit, demo, orders, advance, pack, trace, workflow, overdue):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")
+    _only_active_users_act(app.cli)
+
+
+def _only_active_users_act(group: click.Group) -> None:
+    """Every command's `--as USER` must name an active user: a deactivated one (someone who
+    left) cannot be made to act from the command line either. Checked here once for every
+    command, present and future, rather than in each."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _only_active_users_act(command)
+            continue
+        for param in command.params:
+            if isinstance(param, click.Option) and "--as" in param.opts:
+                param.callback = _active_user_name
+
+
+def _active_user_name(ctx: click.Context, param: click.Parameter, username: str | None):
+    from qms.auth.users import UserError, acting_user
+
+    if username is not None:
+        try:
+            acting_user(username)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    return username
 
 
 def print_json(data) -> None:

@@ -42,6 +42,10 @@ def _audit_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
 def load_config(instance_path: Path) -> dict:
     """Settings from the environment with their defaults."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -60,8 +64,20 @@ def load_config(instance_path: Path) -> dict:
             hours=int(os.environ.get("QMS_SESSION_HOURS", "8"))
         ),
         "MAX_CONTENT_LENGTH": int(os.environ.get("QMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
-        "QMS_LOGIN_ATTEMPTS": 5,  # failed logins per user name ...
-        "QMS_LOGIN_WINDOW_MINUTES": 15,  # ... within this many minutes, then refused
+        # Sessions also end after this many idle minutes (and always at logout).
+        "QMS_IDLE_MINUTES": _int("QMS_IDLE_MINUTES", 30),
+        "QMS_PASSWORD_MIN_LENGTH": _int("QMS_PASSWORD_MIN_LENGTH", 12),
+        # Sign-in throttling (qms.auth.throttle): free failures per user name from one
+        # address, per address, and per user name from anywhere; then delays doubling
+        # from 1 s up to the ceilings; counts restart after a quiet window.
+        "QMS_LOGIN_ATTEMPTS": _int("QMS_LOGIN_ATTEMPTS", 5),
+        "QMS_LOGIN_ATTEMPTS_PER_ADDRESS": _int("QMS_LOGIN_ATTEMPTS_PER_ADDRESS", 30),
+        "QMS_LOGIN_ATTEMPTS_PER_NAME": _int("QMS_LOGIN_ATTEMPTS_PER_NAME", 20),
+        "QMS_LOGIN_MAX_DELAY": _int("QMS_LOGIN_MAX_DELAY", 900),
+        "QMS_LOGIN_NAME_MAX_DELAY": _int("QMS_LOGIN_NAME_MAX_DELAY", 60),
+        "QMS_LOGIN_WINDOW_MINUTES": _int("QMS_LOGIN_WINDOW_MINUTES", 15),
+        # How many proxies in front of qms set X-Forwarded-For / -Proto (0: trust none).
+        "QMS_TRUSTED_PROXIES": _int("QMS_TRUSTED_PROXIES", 0),
         "QMS_PAGE_SIZE": 25,
         "QMS_COMPLAINT_ACK_DAYS": int(os.environ.get("QMS_COMPLAINT_ACK_DAYS", "1")),
         "QMS_AUDIT_KEY": _audit_key(instance_path),

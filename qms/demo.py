@@ -77,8 +77,10 @@ def demo(if_empty: bool) -> None:
     db.session.commit()
     click.echo(f"demo: {made} order(s) added, {len(ORDERS) - made} already there")
     click.secho(
-        "WARNING: the demo users below are for trying qms out only; remove them "
-        "(or change their passwords) before real use.",
+        "WARNING: the demo users below are for trying qms out only: their passwords are "
+        "published, and every page says so while any of them is active. Deactivate them "
+        "(`qms users deactivate NAME --reason ...`) before real use, or start a real "
+        "installation with `qms init`.",
         fg="yellow",
         err=True,
     )
@@ -97,6 +99,8 @@ def _user(username: str, full_name: str, role: str, language: str) -> User:
             language=language,
             email=f"{username}@example.com",
             password=f"{username}-demo",
+            check_password_policy=False,  # published on purpose: pages say "demo data"
+            is_demo=True,
         )
     return user
 

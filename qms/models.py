@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata is complete."""
 
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
-from qms.auth.models import LoginFailure, User
+from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
@@ -20,7 +20,7 @@ __all__ = [
     "Contact",
     "ContractPack",
     "Customer",
-    "LoginFailure",
+    "LoginThrottle",
     "Order",
     "Record",
     "RecordContribution",

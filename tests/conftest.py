@@ -110,8 +110,8 @@ class QmsRunner:
     def __init__(self, app):
         self._runner = app.test_cli_runner()
 
-    def invoke(self, args):
-        return self._runner.invoke(cli, args=args)
+    def invoke(self, args, **kwargs):
+        return self._runner.invoke(cli, args=args, **kwargs)
 
 
 @pytest.fixture

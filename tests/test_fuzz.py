@@ -92,6 +92,7 @@ def _routes(app, world):
         "filename": "x.pdf",
         "revision": 1,
         "fmt": "csv",
+        "user_id": world["team"]["engineer"].id,
     }
     routes = []
     for rule in app.url_map.iter_rules():

@@ -236,7 +236,7 @@ def test_pack_cli_writes_the_pdf_and_refuses_bad_input(team, runner, tmp_path):
     for args, message in [
         (["pack", "2099-0001", "-o", str(out)], "no order numbered '2099-0001'"),
         (["pack", order.number, "-o", "/nonexistent/dir/p.pdf"], "cannot write"),
-        (["pack", order.number, "-o", str(out), "--as", "ghost"], "no user 'ghost'"),
+        (["pack", order.number, "-o", str(out), "--as", "ghost"], "no active user 'ghost'"),
     ]:
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and message in result.output

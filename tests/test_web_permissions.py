@@ -11,6 +11,7 @@ EVERYONE = {"admin", "manager", "engineer", "auditor"}
 WRITERS = {"admin", "manager", "engineer"}
 OFFICE = {"admin", "manager"}
 AUDIT = {"admin", "auditor"}
+ADMIN = {"admin"}
 
 # (method, url template, roles allowed). Placeholders are filled from the test world.
 ROUTES = [
@@ -56,6 +57,17 @@ ROUTES = [
     ("POST", "/items/new?workflow=complaint", WRITERS),
     ("GET", "/items/{item}", EVERYONE),
     ("POST", "/items/{item}/advance", WRITERS),
+    ("GET", "/account", EVERYONE),
+    ("GET", "/account/password", EVERYONE),
+    ("POST", "/account/password", EVERYONE),
+    ("GET", "/admin/users", ADMIN),
+    ("GET", "/admin/users/new", ADMIN),
+    ("POST", "/admin/users/new", ADMIN),
+    ("GET", "/admin/users/{user}", ADMIN),
+    ("POST", "/admin/users/{user}/role", ADMIN),
+    ("POST", "/admin/users/{user}/deactivate", ADMIN),
+    ("POST", "/admin/users/{user}/reactivate", ADMIN),
+    ("POST", "/admin/users/{user}/password", ADMIN),
 ]
 
 
@@ -74,6 +86,7 @@ def test_route_permissions(client, world, method, url, allowed, role):
         draft=world["draft"].id,
         customer=world["customer"].id,
         item=world["item"].number,
+        user=world["team"]["manager2"].id,
     )
     if role != "anonymous":
         assert login(client, role).status_code == 302

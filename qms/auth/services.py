@@ -1,50 +1,36 @@
-"""Logging in, with a limit on failed attempts per user name."""
+"""Signing in: throttled, and just as slow for a name that does not exist."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
-from sqlalchemy import func, select
-
-from qms.audit.trail import record_event
-from qms.auth.models import LoginFailure, User
-from qms.extensions import db
+from qms.auth import throttle
+from qms.auth.models import User
+from qms.auth.passwords import is_current_method, verify_nobody
+from qms.auth.throttle import TooManyAttempts
+from qms.auth.users import find_user, set_language
 from qms.timeutil import utcnow
 
-
-class TooManyAttempts(Exception):
-    pass
+__all__ = ["TooManyAttempts", "authenticate", "set_language"]
 
 
-def authenticate(username: str, password: str, remote_addr: str | None) -> User | None:
-    """The user if the password is right; None otherwise (and the failure is counted).
+def authenticate(
+    username: str, password: str, remote_addr: str | None, *, known_device: bool = False
+) -> User | None:
+    """The user if the name is an active user's and the password is right, else None.
 
-    Raises TooManyAttempts once the recent failures for this name reach the limit,
-    before the password is even checked, so guessing gains nothing.
+    An attempt is reserved (and committed) before the password is checked, so parallel
+    guesses cannot overrun the limit; raises TooManyAttempts, checking nothing, while
+    the name or address must wait. An unknown or deactivated name costs a password check
+    against a dummy hash made the same way, so the time taken tells nothing.
     """
-    window = timedelta(minutes=current_app.config["QMS_LOGIN_WINDOW_MINUTES"])
-    recent = db.session.scalar(
-        select(func.count()).where(
-            LoginFailure.username == username, LoginFailure.failed_at > utcnow() - window
-        )
-    )
-    if recent >= current_app.config["QMS_LOGIN_ATTEMPTS"]:
-        raise TooManyAttempts()
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active or not user.check_password(password):
-        db.session.add(LoginFailure(username=username[:64], remote_addr=remote_addr))
+    throttle.reserve_attempt(username, remote_addr, known_device=known_device)
+    user = find_user(username)
+    if user is None or not user.is_active:
+        verify_nobody(password)
         return None
+    if not user.check_password(password):
+        return None
+    throttle.give_back(username, remote_addr)
+    if not is_current_method(user.password_hash):
+        user.set_password(password)  # stored the way new ones are, so all cost the same
+    user.last_login_at = utcnow()
     return user
-
-
-def set_language(user: User, language: str) -> None:
-    if language != user.language:
-        record_event(
-            actor=user,
-            action="user.language",
-            entity_type="user",
-            entity_id=user.id,
-            changes={"language": [user.language, language]},
-        )
-        user.language = language

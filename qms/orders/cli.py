@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
-from qms.auth.models import User
+from qms.auth.users import acting_user
 from qms.cli import load_order_list, print_json
 from qms.extensions import db
 from qms.orders.services import advance_order, get_order, order_definition
@@ -53,9 +52,7 @@ def _cut(text: str, width: int) -> str:
 @click.option("--reason", default=None, help="Why (required by some transitions).")
 def advance(number: str, trigger: str, username: str, reason: str | None) -> None:
     """Fire workflow TRIGGER on order NUMBER as a user (for scripts)."""
-    actor = db.session.scalars(select(User).where(User.username == username)).first()
-    if actor is None or not actor.is_active:
-        raise click.ClickException(f"no active user '{username}'")
+    actor = acting_user(username)
     order = get_order(number)
     event = advance_order(order, trigger, actor, reason=reason)
     db.session.commit()

@@ -3,9 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from qms.auth.models import User
+from qms.auth.users import acting_user
 from qms.extensions import db
 from qms.orders.services import get_order
 from qms.packs.services import issue_pack
@@ -23,11 +22,7 @@ from qms.packs.services import issue_pack
 @click.option("--as", "username", default=None, help="Who issues it (recorded in the audit trail).")
 def pack(number: str, output: str, username: str | None) -> None:
     """Write the contract pack of order NUMBER (issuing a new revision if it changed)."""
-    actor = None
-    if username:
-        actor = db.session.scalars(select(User).where(User.username == username)).first()
-        if actor is None:
-            raise click.ClickException(f"no user '{username}'")
+    actor = acting_user(username) if username else None
     order = get_order(number)
     issued, is_new = issue_pack(order, actor)
     db.session.commit()

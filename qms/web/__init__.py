@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
+from qms.auth.sessions import init_sessions
 from qms.extensions import babel, csrf, db, login_manager
 from qms.web.permissions import can
 from qms.web.security import init_security_headers
@@ -47,14 +48,7 @@ def init_web(app: Flask) -> None:
     )
     _register_error_pages(app)
     init_security_headers(app)
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from qms.auth.models import User
-
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    init_sessions(app)
 
 
 def _money(value, currency="RUB") -> str:

@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "audit_note": ("admin", "auditor"),
     "verify_chain": ("admin", "auditor"),
     "audit_report": ("admin", "auditor"),
+    "manage_users": ("admin",),
 }
 
 

@@ -30,6 +30,10 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Pages, PDFs, attachments and exports hold what only signed-in users may
+            # see: no browser or proxy may keep a copy (send_file's own "no-cache" too).
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:  # only behind https, or browsers would pin plain http
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
