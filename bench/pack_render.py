@@ -15,7 +15,8 @@ from qms.extensions import db
 from qms.packs.content import pack_content
 from qms.packs.render import STATIC_DIR, STATIC_SCHEME, render_pdf
 from qms.packs.services import issue_pack, pack_html
-from qms.records.services import create_record, revise_record, sign_record
+from qms.records.services import create_record, revise_record
+from qms.records.signing import sign_record
 from qms.timeutil import utcnow
 
 PARAGRAPH = (

@@ -60,13 +60,27 @@ def register_blueprints(app: Flask) -> None:
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
+    from qms.inbox.views import blueprint as inbox
     from qms.orders.views import blueprint as orders
     from qms.packs.views import blueprint as packs
+    from qms.records.review_views import blueprint as review
     from qms.records.views import blueprint as records
     from qms.trace.views import blueprint as trace
     from qms.workitems.views import blueprint as workitems
 
-    for blueprint in (auth, users, dashboard, orders, records, customers, packs, trace, workitems):
+    for blueprint in (
+        auth,
+        users,
+        dashboard,
+        inbox,
+        orders,
+        records,
+        review,
+        customers,
+        packs,
+        trace,
+        workitems,
+    ):
         app.register_blueprint(blueprint)
 
 

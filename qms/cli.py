@@ -86,13 +86,15 @@ def register(app: Flask) -> None:
     from qms.auth.cli import init, users
     from qms.backup.cli import backup_command, restore_command
     from qms.demo import demo
+    from qms.notify.cli import notify
     from qms.orders.cli import advance, orders
     from qms.packs.cli import pack
     from qms.trace.cli import trace
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
-    for command in (init, users, audit, demo, orders, advance, pack, trace, workflow, overdue):
+    commands = (init, users, audit, demo, orders, advance, pack, trace, workflow, overdue, notify)
+    for command in commands:
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

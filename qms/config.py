@@ -85,6 +85,12 @@ def load_config(instance_path: Path) -> dict:
         "QMS_AUDIT_CHECKPOINT_FILE": os.environ.get(
             "QMS_AUDIT_CHECKPOINT_FILE", str(instance_path / "audit-checkpoints.log")
         ),
+        # E-mail: smtp://user:password@host:port (or smtps://, or smtp+starttls://); unset
+        # means notifications stay in the app. Links in e-mails start with QMS_BASE_URL.
+        "QMS_SMTP_URL": os.environ.get("QMS_SMTP_URL", ""),
+        "QMS_MAIL_FROM": os.environ.get("QMS_MAIL_FROM", "qms@localhost"),
+        "QMS_BASE_URL": os.environ.get("QMS_BASE_URL", "http://127.0.0.1:5000"),
+        "QMS_ESCALATE_AFTER_DAYS": int(os.environ.get("QMS_ESCALATE_AFTER_DAYS", "2")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("QMS_TIMEZONE", "Europe/Moscow"),
     }

@@ -15,7 +15,8 @@ from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import advance_order, create_order, order_definition
-from qms.records.services import create_record, sign_record
+from qms.records.services import create_record
+from qms.records.signing import sign_record
 
 USERS = [
     ("admin", "Анна Администратор", "admin", "ru"),

@@ -3,6 +3,7 @@
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
+from qms.notify.models import Notification, NotificationSetting, OutboxMessage
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
@@ -21,7 +22,10 @@ __all__ = [
     "ContractPack",
     "Customer",
     "LoginThrottle",
+    "Notification",
+    "NotificationSetting",
     "Order",
+    "OutboxMessage",
     "Record",
     "RecordContribution",
     "SalesStage",

@@ -7,7 +7,8 @@ from qms.auth.users import create_user
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import create_order, order_definition
-from qms.records.services import create_record, sign_record
+from qms.records.services import create_record
+from qms.records.signing import sign_record
 
 
 def make_user(username: str, role: str) -> User:

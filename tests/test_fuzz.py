@@ -93,6 +93,7 @@ def _routes(app, world):
         "revision": 1,
         "fmt": "csv",
         "user_id": world["team"]["engineer"].id,
+        "notification_id": 1,
     }
     routes = []
     for rule in app.url_map.iter_rules():

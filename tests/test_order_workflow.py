@@ -13,7 +13,8 @@ from qms.demo import HAPPY_PATH
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import advance_order, create_order, order_definition
-from qms.records.services import create_record, revise_record, sign_record
+from qms.records.services import create_record, revise_record
+from qms.records.signing import sign_record
 from qms.workflow.definition import WorkflowError
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from tests.factories import approved_record, make_customer, make_order, make_team

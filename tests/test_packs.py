@@ -17,7 +17,8 @@ from qms.packs.models import ContractPack
 from qms.packs.render import StaticOnlyFetcher, render_pdf
 from qms.packs.services import issue_pack, pack_html
 from qms.records.models import Record
-from qms.records.services import create_record, revise_record, sign_record
+from qms.records.services import create_record, revise_record
+from qms.records.signing import sign_record
 from qms.timeutil import utcnow
 from tests.factories import approved_record, make_order, make_team
 from tests.web_helpers import login

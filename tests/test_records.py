@@ -12,9 +12,9 @@ from qms.records.services import (
     RecordError,
     create_record,
     revise_record,
-    sign_record,
     update_draft,
 )
+from qms.records.signing import sign_record
 from tests.factories import make_order, make_team, make_user
 
 

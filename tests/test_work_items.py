@@ -68,7 +68,7 @@ def test_a_contract_change_is_analysed_agreed_and_incorporated(team, signed):
     assert all(not r.is_approved and "CC-" in r.revision_reason for r in reopened)
     with pytest.raises(TransitionRefused, match="must be approved again first"):
         advance_item(change, "incorporate", team["manager"])
-    from qms.records.services import sign_record
+    from qms.records.signing import sign_record
 
     for record in reopened:
         sign_record(

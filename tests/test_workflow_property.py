@@ -21,7 +21,8 @@ from qms.audit.verify import verify_trail
 from qms.extensions import db
 from qms.orders.services import advance_order, order_definition
 from qms.records.models import Record
-from qms.records.services import RecordError, create_record, revise_record, sign_record
+from qms.records.services import RecordError, create_record, revise_record
+from qms.records.signing import sign_record
 from qms.workflow.engine import TransitionRefused
 from tests.factories import make_order, make_team
 

@@ -11,6 +11,7 @@ from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.extensions import db
+from qms.notify.services import notify
 from qms.orders.models import Order
 from qms.timeutil import utcnow
 from qms.workflow import engine
@@ -119,8 +120,9 @@ def advance_order(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> RecordedEvent:
-    """Fire a workflow transition on an order (see qms.workflow.engine.fire)."""
-    return engine.fire(
+    """Fire a workflow transition on an order (see qms.workflow.engine.fire); its manager
+    hears of it when someone else took the step."""
+    event = engine.fire(
         order,
         trigger,
         actor,
@@ -129,6 +131,22 @@ def advance_order(
         reason=reason,
         expected_version=expected_version,
     )
+    if order.manager_id != actor.id:
+        definition = definition_of(order.workflow_version)
+        step, state = definition.transition(trigger).title, definition.states[order.state].title
+        notify(
+            db.session.get(User, order.manager_id),
+            "step_taken",
+            subject_type="order",
+            subject_id=order.id,
+            params={
+                "order": order.number,
+                "step": {"en": step.en, "ru": step.ru},
+                "state": {"en": state.en, "ru": state.ru},
+            },
+            actor=actor,
+        )
+    return event
 
 
 def order_definition(order: Order):

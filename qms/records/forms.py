@@ -82,3 +82,15 @@ class AttachForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token is checked."""
+
+
+class RequestSignatureForm(FlaskForm):
+    # Any user id may come back: the service checks that they may sign, not the list.
+    signer = SelectField(_l("Ask to sign"), coerce=int, choices=options({}), validate_choice=False)
+
+
+class SendBackForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What must change before you would sign?"),
+        validators=[DataRequired(), Length(max=2000)],
+    )

@@ -6,15 +6,13 @@ import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select
 
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.extensions import db
-from qms.i18n import lazy_text, role_titles
 from qms.orders.models import Order
-from qms.records.models import Attachment, Record, RecordContribution, Signature
+from qms.records.models import Attachment, Record, RecordContribution
 from qms.timeutil import utcnow
 from qms.workflow.definition import RecordKind
 from qms.workflow.registry import definition_of
@@ -90,25 +88,6 @@ def contribute(record: Record, user: User, contribution: str) -> None:
     record.contributions.append(
         RecordContribution(user_id=user.id, user=user, contribution=contribution, at=utcnow())
     )
-
-
-def sign_refusal(record: Record, user: User, kind: RecordKind) -> str | None:
-    """Why `user` may not sign this revision at all (password and meaning aside)."""
-    if user.role not in kind.approvers:
-        return _l(
-            "only a %(roles)s may sign a record of this kind (%(kind)s)",
-            roles=role_titles(kind.approvers),
-            kind=lazy_text(kind.title),
-        )
-    if record.is_approved:
-        return _l("this revision is already approved; there is nothing more to sign")
-    own = [c for c in record.contributions if c.user_id == user.id]
-    if own:
-        how = ", ".join(str(CONTRIBUTION_TITLES[c.contribution]) for c in own)
-        return _l(
-            "you shaped this revision (%(how)s), so someone who did not must sign it", how=how
-        )
-    return None
 
 
 def create_record(
@@ -189,90 +168,6 @@ def update_draft(
             changes=changes,
         )
     return record
-
-
-def sign_record(
-    record: Record, *, signer: User, password: str, meaning: str, seen_sha256: str
-) -> Signature:
-    """An electronic signature on exactly the content the signer read.
-
-    `seen_sha256` is the content hash of the record as it was shown to the signer; if the
-    record has changed since, RecordChanged is raised and nothing is signed. The signer
-    re-enters their password and says what the signature means: the kind's approving
-    meaning (usually "approved") approves the revision; "reviewed" does not. Only the
-    kind's approvers may sign, and no one who shaped this revision (its contributors).
-    """
-    order = db.session.get(Order, record.order_id)
-    kind = record_kind(order, record.kind)
-    meanings = signing_meanings(kind)
-    if meaning not in meanings:
-        raise RecordError(
-            _l(
-                "a signature on this record means one of: %(meanings)s",
-                meanings=", ".join(meanings),
-            )
-        )
-    if (refusal := sign_refusal(record, signer, kind)) is not None:
-        raise RecordError(refusal)
-    content = record.content_hash()
-    if seen_sha256 != content:
-        raise RecordChanged(
-            _l("the record changed since you opened it; read it again before you sign")
-        )
-    if not signer.check_password(password or ""):
-        raise RecordError(_l("the password is not correct; the record was not signed"))
-    already = db.session.scalar(
-        select(func.count()).where(
-            Signature.record_id == record.id,
-            Signature.signer_id == signer.id,
-            Signature.meaning == meaning,
-        )
-    )
-    if already:
-        raise RecordError(
-            _l("you have already signed this revision as %(meaning)s", meaning=meaning)
-        )
-    approving = meaning == kind.approve_as
-    signature = Signature(
-        record_id=record.id, signer_id=signer.id, meaning=meaning, content_sha256=content
-    )
-    db.session.add(signature)
-    if approving:  # the version-checked UPDATE refuses if someone changed it meanwhile
-        record.status = "approved"
-        record.approved_at = utcnow()
-        record.content_sha256 = content
-    else:
-        _claim_unchanged(record)
-    db.session.flush()
-    record_event(
-        actor=signer,
-        action="record.approved" if approving else "record.signed",
-        entity_type="record",
-        entity_id=record.id,
-        order_id=record.order_id,
-        changes={"meaning": meaning, "content_sha256": content, "revision": record.revision},
-    )
-    return signature
-
-
-def signing_meanings(kind: RecordKind) -> tuple[str, ...]:
-    """What a signature on this kind may mean: its approving meaning, or "reviewed"."""
-    return (kind.approve_as,) if kind.approve_as == "reviewed" else (kind.approve_as, "reviewed")
-
-
-def _claim_unchanged(record: Record) -> None:
-    """Bump the record's version only if it is still the version read: a signature that
-    approves nothing must not land on content someone changed after it was read."""
-    written = db.session.execute(
-        update(Record.__table__)
-        .where(Record.__table__.c.id == record.id, Record.__table__.c.version == record.version)
-        .values(version=record.version + 1)
-    )
-    if written.rowcount != 1:
-        raise RecordChanged(
-            _l("the record changed since you opened it; read it again before you sign")
-        )
-    set_committed_value(record, "version", record.version + 1)
 
 
 def revise_record(record: Record, *, author: User, reason: str) -> Record:

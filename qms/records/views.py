@@ -24,7 +24,9 @@ from qms.records.forms import (
     MEANING_TITLES,
     AttachForm,
     ConfirmForm,
+    RequestSignatureForm,
     ReviseForm,
+    SendBackForm,
     kind_fields,
     record_form_for,
     sign_form_for,
@@ -38,11 +40,10 @@ from qms.records.services import (
     edit_refusal,
     record_kind,
     revise_record,
-    sign_record,
-    sign_refusal,
-    signing_meanings,
     update_draft,
 )
+from qms.records.signing import eligible_signers, sign_record, sign_refusal, signing_meanings
+from qms.web.choices import options
 from qms.web.permissions import requires
 
 blueprint = Blueprint("records", __name__)
@@ -116,7 +117,11 @@ def _record_page(record: Record, status: int = 200, **forms):
         "revise_form": ReviseForm(),
         "attach_form": AttachForm(),
         "confirm_form": ConfirmForm(),
+        "request_form": RequestSignatureForm(),
+        "send_back_form": SendBackForm(),
     } | forms
+    signers = [] if record.is_approved else eligible_signers(record, kind)
+    forms["request_form"].signer.choices = options({u.id: u.full_name for u in signers})
     # Whatever was posted, the form now carries the hash of the content shown with it.
     content_sha256 = record.content_hash()
     forms["sign_form"].content_sha256.data = content_sha256
@@ -131,6 +136,7 @@ def _record_page(record: Record, status: int = 200, **forms):
         meaning_titles=MEANING_TITLES,
         sign_refusal=sign_refusal(record, current_user, kind),
         edit_refusal=edit_refusal(record, current_user),
+        signers=signers,
         **forms,
     ), status
 
@@ -171,6 +177,15 @@ def edit(record_id: int):
     return render_template(
         "records/edit.html", form=form, order=order, kind=kind, record=record
     ), 422 if form.errors else 200
+
+
+def record_page(record: Record, status: int = 200, **forms):
+    """The record page (for the signing views, which show it again with their form)."""
+    return _record_page(record, status, **forms)
+
+
+def record_or_404(record_id: int) -> Record:
+    return _record_or_404(record_id)
 
 
 def _refuse(record: Record, message: str, form_name: str, form, field: str, status: int = 422):

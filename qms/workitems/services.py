@@ -18,6 +18,7 @@ from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.extensions import db
+from qms.notify.services import notify
 from qms.orders.models import Order
 from qms.records.models import Record
 from qms.records.services import revise_record
@@ -160,6 +161,14 @@ def advance_item(
     if item.workflow == "corrective-action" and trigger == "plan":
         item.owner = db.session.scalars(select(User).where(User.username == data["owner"])).one()
         item.due_on = date.fromisoformat(data["due_on"])
+        notify(
+            item.owner,
+            "item_assigned",
+            subject_type="item",
+            subject_id=item.id,
+            params={"item": item.number, "title": item.title, "due": {"date": data["due_on"]}},
+            actor=actor,
+        )
     if definition.states[item.state].final:
         item.due_on = None
     db.session.flush()

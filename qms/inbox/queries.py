@@ -1,0 +1,131 @@
+"""The inbox's read side, each part in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from qms.auth.models import User
+from qms.extensions import db
+from qms.notify.models import Notification
+from qms.orders.models import Order
+from qms.orders.queries import FINAL_STATES
+from qms.records.models import Record, RecordContribution, Signature
+from qms.workflow.definition import RecordKind, TransitionDef
+from qms.workflow.registry import definition_of
+from qms.workflow.requirements import RequirementStatus, requirement_statuses
+from qms.workitems.models import WorkItem
+
+LIMIT = 100
+
+
+@dataclass
+class WaitingRecord:
+    record: Record
+    order: Order
+    kind: RecordKind
+
+
+@dataclass
+class NextStep:
+    order: Order
+    transition: TransitionDef
+    statuses: list[RequirementStatus]
+
+    @property
+    def ready(self) -> bool:
+        return all(s.satisfied for s in self.statuses)
+
+
+def records_to_sign(user: User, limit: int = LIMIT) -> list[WaitingRecord]:
+    """Drafts this user may sign: an approver of their kind, not a contributor, unsigned."""
+    if user.role == "auditor":
+        return []
+    rows = db.session.execute(
+        select(Record, Order)
+        .join(Order, Order.id == Record.order_id)
+        .where(
+            Record.status == "draft",
+            ~exists().where(
+                RecordContribution.record_id == Record.id, RecordContribution.user_id == user.id
+            ),
+            ~exists().where(Signature.record_id == Record.id, Signature.signer_id == user.id),
+        )
+        .options(joinedload(Order.workflow_version), joinedload(Record.author))
+        .order_by(Record.created_at)
+        .limit(limit * 4)  # some are for other roles: filtered below
+    ).all()
+    waiting = []
+    for record, order in rows:
+        kind = definition_of(order.workflow_version).records.get(record.kind)
+        if kind is not None and user.role in kind.approvers:
+            waiting.append(WaitingRecord(record, order, kind))
+    return waiting[:limit]
+
+
+def my_work_items(user: User, limit: int = LIMIT) -> list[WorkItem]:
+    """Open work items assigned to me, or unassigned on orders I manage, with a due date."""
+    items = db.session.scalars(
+        select(WorkItem)
+        .outerjoin(Order, Order.id == WorkItem.order_id)
+        .where(
+            WorkItem.due_on.is_not(None),
+            (WorkItem.owner_id == user.id)
+            | (WorkItem.owner_id.is_(None) & (Order.manager_id == user.id)),
+        )
+        .options(joinedload(WorkItem.workflow_version), joinedload(WorkItem.order))
+        .order_by(WorkItem.due_on)
+        .limit(limit)
+    ).all()
+    return [i for i in items if not definition_of(i.workflow_version).states[i.state].final]
+
+
+def my_next_steps(user: User, limit: int = 50) -> list[NextStep]:
+    """For a manager: each open order of theirs, with the next steps their role may take."""
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.manager_id == user.id, Order.state.not_in(FINAL_STATES))
+        .options(joinedload(Order.workflow_version), joinedload(Order.customer))
+        .order_by(Order.due_on.is_(None), Order.due_on, Order.id)
+        .limit(limit)
+    ).all()
+    if not orders:
+        return []
+    records = db.session.scalars(
+        select(Record).where(Record.order_id.in_([o.id for o in orders]))
+    ).all()
+    by_order: dict[int, list[Record]] = {}
+    for record in records:
+        by_order.setdefault(record.order_id, []).append(record)
+    steps = []
+    for order in orders:
+        definition = definition_of(order.workflow_version)
+        for transition in definition.transitions_from(order.state):
+            if user.role not in transition.roles or definition.states[transition.dest].final:
+                continue
+            statuses = requirement_statuses(
+                order, definition, transition, user.language, records=by_order.get(order.id, [])
+            )
+            steps.append(NextStep(order, transition, statuses))
+    return steps
+
+
+def notifications_for(user: User, limit: int = 30) -> list[Notification]:
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.read_at.is_not(None), Notification.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def waiting_count(user: User) -> int:
+    """The header's number: unread notifications and records waiting for my signature."""
+    unread = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+    return unread + len(records_to_sign(user))

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import time
+
+import click
+
+from qms.extensions import db
+from qms.notify.delivery import send_due
+from qms.notify.schedule import scan as scan_due_dates
+
+
+@click.group("notify")
+def notify() -> None:
+    """Notifications: the calendar's notices and the e-mail outbox."""
+
+
+@notify.command("scan")
+def scan() -> None:
+    """Write today's due-tomorrow, overdue and escalation notices (idempotent; daily cron)."""
+    written = scan_due_dates()
+    db.session.commit()
+    click.echo(f"{written} notice(s) written")
+
+
+@notify.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending (under a process supervisor).")
+@click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+@click.option("--scan-every", default=3600, show_default=True, help="Seconds between scans.")
+def send(loop: bool, interval: int, scan_every: int) -> None:
+    """Deliver the e-mail outbox (cron every minute, or --loop); failures are retried later."""
+    last_scan = 0.0
+    while True:
+        if loop and time.monotonic() - last_scan >= scan_every:
+            scan_due_dates()
+            db.session.commit()
+            last_scan = time.monotonic()
+        result = send_due()
+        if result.sent or result.failed or not loop:
+            click.echo(f"{result.sent} sent, {result.failed} failed (will be retried)")
+        if not loop:
+            return
+        db.session.remove()  # a fresh session each round: nothing stale between rounds
+        time.sleep(interval)
