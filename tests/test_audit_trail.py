@@ -326,3 +326,13 @@ def test_signature_stores_the_hash_of_what_was_signed(history):
     signature = db.session.scalars(select(Signature)).one()
     assert signature.content_sha256 == record.content_hash() == record.content_sha256
     assert db.session.get(Record, record.id).is_approved
+
+
+def test_a_checkpoint_file_moved_away_is_made_again_at_its_path(history, app):
+    team, _, _ = history
+    path = Path(app.config["QMS_AUDIT_CHECKPOINT_FILE"])
+    path.rename(path.with_suffix(".old"))
+    make_order(team, title="После переноса файла")
+    db.session.commit()
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [USERS + 4]

@@ -10,6 +10,7 @@ the file, cannot forge a signature without the key, and cannot recall the printe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
@@ -64,7 +65,41 @@ def checkpoint_file() -> Path:
     return Path(current_app.config["QMS_AUDIT_CHECKPOINT_FILE"])
 
 
-def append_to_file(path: Path, key: bytes, kind: str, seq: int, head_hash: str, note=None):
+class _AppendOnlyFile:
+    """One O_APPEND descriptor per process and path, reopened after a fork or when the file
+    was removed or replaced (a write to an unlinked file would anchor nothing)."""
+
+    def __init__(self):
+        self.path: str | None = None
+        self.pid = 0
+        self.fd: int | None = None
+
+    def descriptor(self, path: str) -> int:
+        if self.fd is not None and (self.path, self.pid) == (path, os.getpid()):
+            try:
+                if (
+                    os.fstat(self.fd).st_nlink > 0
+                    and os.stat(path).st_ino == os.fstat(self.fd).st_ino
+                ):
+                    return self.fd
+            except OSError:
+                pass
+            self.close()
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.path, self.pid = path, os.getpid()
+        return self.fd
+
+    def close(self) -> None:
+        if self.fd is not None and self.pid == os.getpid():
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+        self.fd = None
+
+
+_file = _AppendOnlyFile()
+
+
+def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=None):
     """One signed line, written with a single O_APPEND write (atomic between processes)."""
     made_at = utcnow()
     line = {
@@ -76,11 +111,7 @@ def append_to_file(path: Path, key: bytes, kind: str, seq: int, head_hash: str, 
         "mac": _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note)),
     }
     data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    os.write(_file.descriptor(str(path)), data)
 
 
 def current_head() -> tuple[int, str]:
@@ -150,14 +181,19 @@ def read_database_checkpoints() -> list[Checkpoint]:
 
 @event.listens_for(Session, "after_commit")
 def _anchor_committed_head(session: Session) -> None:
-    """Every committed batch of events leaves its head in the checkpoint file."""
+    """Every committed batch of events leaves its head in the checkpoint file.
+
+    `record_event` left the head, the file and the key in the session's info, so this
+    runs on the hot path without going back to the application's configuration.
+    """
     head = session.info.pop("audit_head", None)
-    if head is None or not has_app_context():
+    if head is None:
         return
+    seq, head_hash, path, key = head
     try:
-        append_to_file(checkpoint_file(), audit_key(), CHECKPOINT, *head)
+        append_to_file(path, key, CHECKPOINT, seq, head_hash)
     except OSError as exc:  # the change is committed; say loudly that it is not anchored
-        log.error("could not append to the audit checkpoint file: %s", exc)
+        log.error("could not append to the audit checkpoint file %s: %s", path, exc)
 
 
 @event.listens_for(Session, "after_rollback")

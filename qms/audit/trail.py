@@ -101,9 +101,10 @@ def record_event(
     database.
     """
     origin = current_origin()
+    key = audit_key()
     event = append_event(
         db.session.connection(),
-        audit_key(),
+        key,
         actor_id=actor.id if actor else None,
         actor_name=actor.username if actor else "system",
         action=action,
@@ -117,7 +118,13 @@ def record_event(
         origin=origin.channel,
         origin_detail=origin.detail,
     )
-    db.session.info["audit_head"] = (event.seq, event.hash)
+    # Anchored after the commit (qms.audit.anchor), with what the hook needs to do it.
+    db.session.info["audit_head"] = (
+        event.seq,
+        event.hash,
+        current_app.config["QMS_AUDIT_CHECKPOINT_FILE"],
+        key,
+    )
     return event
 
 
