@@ -6,8 +6,9 @@ import contextlib
 import json
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup
+from flask import Flask, has_app_context
+from flask.cli import FlaskGroup, ScriptInfo
+from flask_babel import refresh
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
@@ -15,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from qms.audit.origin import acting_from, command_line_origin
 from qms.catalogue import CatalogueError
 from qms.extensions import db
+from qms.i18n import LANGUAGES, command_language
 from qms.workflow.definition import WorkflowError
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 
@@ -46,6 +48,7 @@ class QmsGroup(FlaskGroup):
     one line and a non-zero exit."""
 
     def invoke(self, ctx: click.Context):
+        language = command_language.set(None)  # `--lang` holds for this command only
         try:
             # Every event a command writes says it came from the command line, and who ran it.
             with acting_from(command_line_origin()):
@@ -54,10 +57,26 @@ class QmsGroup(FlaskGroup):
             raise
         except USER_ERRORS as exc:
             _rollback()
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_in_command_language(ctx, exc)) from None
         except SQLAlchemyError as exc:
             _rollback()
             raise click.ClickException(_database_message(exc)) from None
+        finally:
+            command_language.reset(language)
+            if has_app_context():
+                refresh()
+
+
+def _in_command_language(ctx: click.Context, exc: Exception) -> str:
+    """The error's words in the command's language: they render inside the app's context."""
+    if has_app_context():
+        return str(exc)
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except Exception:  # no app to speak through: the words as they are
+        return str(exc)
+    with app.app_context():
+        return str(exc)
 
 
 def _rollback() -> None:
@@ -73,8 +92,17 @@ def _create_app():
 
 
 @click.group(cls=QmsGroup, create_app=_create_app, add_version_option=False)
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The language of messages and documents (default: QMS_LANGUAGE, else English).",
+)
+def cli(lang: str | None) -> None:
     """qms: ISO 9001 contract and project-workflow tracker."""
+    command_language.set(lang)
+    if has_app_context():  # a locale already chosen for this app must be chosen again
+        refresh()
 
 
 def main() -> None:

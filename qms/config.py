@@ -91,6 +91,8 @@ def load_config(instance_path: Path) -> dict:
         "QMS_MAIL_FROM": os.environ.get("QMS_MAIL_FROM", "qms@localhost"),
         "QMS_BASE_URL": os.environ.get("QMS_BASE_URL", "http://127.0.0.1:5000"),
         "QMS_ESCALATE_AFTER_DAYS": int(os.environ.get("QMS_ESCALATE_AFTER_DAYS", "2")),
+        # What commands speak when not told (`qms --lang`); users choose their own.
+        "QMS_LANGUAGE": os.environ.get("QMS_LANGUAGE", "en"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("QMS_TIMEZONE", "Europe/Moscow"),
     }

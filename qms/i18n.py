@@ -7,6 +7,7 @@ PDF or command that shows it, never fixed in English where it was raised.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
@@ -15,6 +16,9 @@ from qms.auth.roles import ROLE_TITLES
 from qms.catalogue import Text
 
 LANGUAGES = ("en", "ru")
+
+# The language a command speaks (`qms --lang ru ...`); unset: QMS_LANGUAGE.
+command_language: ContextVar[str | None] = ContextVar("qms_command_language", default=None)
 
 
 def current_language() -> str:

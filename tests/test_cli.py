@@ -92,7 +92,7 @@ def test_advance_moves_an_order_and_reports_the_event(demo, runner):
         (["advance", "2026-0005", "sign_contract", "--as", "ghost"], "no active user 'ghost'"),
         (
             ["advance", "2026-0005", "sign_contract", "--as", "engineer"],
-            "only a manager may do this (you are engineer)",
+            "only a Project manager may do this (you are: Engineer)",
         ),
         (["advance", "2026-0005", "fly", "--as", "manager"], "there is no action 'fly'"),
         (["advance", "2026-0001", "cancel", "--as", "manager"], "a reason is required"),
@@ -141,3 +141,26 @@ def test_demo_has_changes_complaints_and_an_overdue_corrective_action(demo, runn
         ).all()
     )
     assert states == {"contract-change": "incorporated", "complaint": "closed"}
+
+
+def test_the_command_line_speaks_the_language_asked_for(runner, app):
+    from tests.factories import make_order, make_team
+
+    team = make_team()
+    order = make_order(team)
+    db.session.commit()
+    args = ["advance", order.number, "accept_enquiry", "--as", "engineer"]
+    english = runner.invoke(args=args)
+    russian = runner.invoke(args=["--lang", "ru", *args])
+    assert english.output == (
+        "Error: cannot accept the enquiry: only a Project manager may do this (you are: "
+        "Engineer); Enquiry: missing (create it and have it approved)\n"
+    )
+    assert russian.output == (
+        "Error: нельзя принять запрос в работу: это может сделать только Руководитель проекта "
+        "(вы: Инженер); Запрос заказчика: отсутствует (создайте и утвердите)\n"
+    )
+    app.config["QMS_LANGUAGE"] = "ru"  # what QMS_LANGUAGE sets
+    assert "Руководитель проекта" in runner.invoke(args=args).output
+    app.config["QMS_LANGUAGE"] = "en"
+    assert "Project manager" in runner.invoke(args=args).output

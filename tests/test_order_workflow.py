@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qms.audit.models import AuditEvent
+from qms.auth.roles import ROLE_TITLES
 from qms.config import PROJECT_ROOT
 from qms.demo import HAPPY_PATH
 from qms.extensions import db
@@ -122,7 +123,8 @@ def test_only_a_manager_may_sign_the_contract(team, role, allowed):
         assert order.state == "scope_definition"
     else:
         with pytest.raises(
-            TransitionRefused, match=f"only a manager may do this \\(you are {role}"
+            TransitionRefused,
+            match=f"only a Project manager may do this \\(you are: {ROLE_TITLES[role]['en']}",
         ):
             advance_order(order, "sign_contract", team[role])
 
@@ -163,7 +165,9 @@ def test_nothing_moves_a_closed_or_declined_order(team):
         },
     )
     advance_order(order, "decline", team["manager"])
-    with pytest.raises(TransitionRefused, match="the order is declined; nothing can move it on"):
+    with pytest.raises(
+        TransitionRefused, match="the Customer order is at 'Declined'; nothing can move it on"
+    ):
         advance_order(order, "accept_enquiry", team["manager"])
 
 

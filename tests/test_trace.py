@@ -93,8 +93,18 @@ def test_a_step_passed_without_its_evidence_is_flagged_loudly(demo, client, runn
     result = runner.invoke(args=["audit", "report", "-o", str(out), "--as", "auditor"])
     assert result.exit_code == 0, result.output
     report = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(out).pages)
-    assert "2026-0003" in report and "requirements_review" in report
+    assert "2026-0003" in report and "Requirements and contract review record" in report
     assert "Gaps (steps passed without approved evidence)" in report
+    assert "requirements_review" not in report and "design_review" not in report
+    assert "Audit report: all orders" in report  # the running header, not "… – …"
+
+    russian = tmp_path / "report-ru.pdf"
+    result = runner.invoke(args=["--lang", "ru", "audit", "report", "-o", str(russian)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(russian).pages)
+    assert "Отчёт аудита: все заказы" in text and "Протокол анализа требований" in text
+    assert "Пробелы (шаги, пройденные без утверждённых свидетельств)" in text
+    assert "Закрыт" in text and "closed" not in text and "Audit report" not in text
 
 
 def test_trace_exports_csv_xlsx_json(demo, runner, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import Flask, Response, current_app, has_request_context, render_template, request
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,8 +20,10 @@ LANGUAGES = ("en", "ru")
 
 
 def select_locale() -> str | None:
-    if not has_request_context():  # a command: force_locale decides, else the default
-        return None
+    if not has_request_context():  # a command: --lang, else QMS_LANGUAGE
+        from qms.i18n import command_language
+
+        return command_language.get() or current_app.config["QMS_LANGUAGE"]
     if current_user.is_authenticated:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or "en"
@@ -39,6 +41,9 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=can, lang=lambda: str(select_locale()), state_of=_state_of, is_overdue=_is_overdue
     )
+    from qms.audit.titles import event_title, state_title
+
+    app.jinja_env.globals.update(event_title=event_title, state_title=state_title)
     app.jinja_env.filters.update(
         money=_money,
         date=_date,

@@ -14,6 +14,8 @@ from threading import Lock
 from types import SimpleNamespace
 from typing import Protocol
 
+from flask_babel import LazyString, format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from transitions import Machine, MachineError
@@ -22,6 +24,7 @@ from qms.audit.models import AuditEvent
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.extensions import db
+from qms.i18n import lazy_text, role_title, role_titles
 from qms.timeutil import utcnow
 from qms.workflow.definition import TransitionDef, WorkflowDefinition
 from qms.workflow.fields import InputError, clean_input
@@ -37,16 +40,32 @@ class WorkItem(Protocol):
 
 
 class TransitionRefused(Exception):
-    """The transition may not fire; `problems` say why, each in words a person can act on."""
+    """The transition may not fire; `problems` say why, each in words a person can act on.
 
-    def __init__(self, action: str, problems: list[str]):
+    `action` and `problems` are lazy texts: they are rendered in the language of whoever
+    reads them (the web page, the command line, the API), not where they were raised.
+    """
+
+    def __init__(self, action, problems: list):
         self.action = action
         self.problems = problems
-        super().__init__(f"cannot {action}: {'; '.join(problems)}")
+        super().__init__(action, problems)
+
+    def __str__(self) -> str:
+        return str(
+            _l(
+                "cannot %(action)s: %(problems)s",
+                action=self.action,
+                problems="; ".join(str(p) for p in self.problems),
+            )
+        )
 
 
 class ConcurrentChange(Exception):
     """Someone else changed the item between reading and writing it (HTTP 409)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 _machines: dict[tuple[str, int, str], Machine] = {}
@@ -108,21 +127,48 @@ def refusals(
     """
     transition = definition.transition(trigger)
     state = definition.states[item.state]
+    state_title = lazy_text(state.title)
     if transition is None:
-        possible = ", ".join(t.trigger for t in definition.transitions_from(item.state)) or "none"
-        return [f"there is no action '{trigger}' (possible from '{state.title.en}': {possible})"]
+        possible = ", ".join(t.trigger for t in definition.transitions_from(item.state)) or "—"
+        return [
+            _l(
+                "there is no action '%(trigger)s' (possible from '%(state)s': %(possible)s)",
+                trigger=trigger,
+                state=state_title,
+                possible=possible,
+            )
+        ]
     if item.state not in transition.sources:
+        what = lazy_text(definition.title)
         if state.final:
-            return [f"the {noun} is {state.title.en.lower()}; nothing can move it on"]
-        sources = ", ".join(f"'{definition.states[s].title.en}'" for s in transition.sources)
-        return [f"the {noun} is at '{state.title.en}'; this is possible only from {sources}"]
+            return [
+                _l(
+                    "the %(what)s is at '%(state)s'; nothing can move it on",
+                    what=what,
+                    state=state_title,
+                )
+            ]
+        titles = [lazy_text(definition.states[s].title) for s in transition.sources]
+        sources = LazyString(lambda: ", ".join(str(_l("'%(name)s'", name=t)) for t in titles))
+        return [
+            _l(
+                "the %(what)s is at '%(state)s'; this is possible only from %(sources)s",
+                what=what,
+                state=state_title,
+                sources=sources,
+            )
+        ]
     problems = []
     if actor.role not in transition.roles:
         problems.append(
-            f"only a {' or '.join(transition.roles)} may do this (you are {actor.role})"
+            _l(
+                "only a %(roles)s may do this (you are: %(role)s)",
+                roles=role_titles(transition.roles),
+                role=LazyString(role_title, actor.role),
+            )
         )
     if transition.reason_required and not (reason and reason.strip()):
-        problems.append("a reason is required")
+        problems.append(_l("a reason is required"))
     if statuses is None:
         statuses = requirement_statuses(item, definition, transition)
     problems.extend(s.problem for s in statuses if s.problem)
@@ -132,8 +178,12 @@ def refusals(
         problems.extend(input_problems)
     for other in transition.not_by:
         if _last_actor(item, noun, other) == actor.id:
-            other_title = definition.transition(other).title.en.lower()
-            problems.append(f"you did '{other_title}' on it yourself; someone else must do this")
+            problems.append(
+                _l(
+                    "you did '%(step)s' on it yourself; someone else must do this",
+                    step=lazy_text(definition.transition(other).title),
+                )
+            )
     return problems
 
 
@@ -194,7 +244,7 @@ def fire(
     db.session.flush()
     definition = definition_for(item)
     transition = definition.transition(trigger)
-    action = transition.title.en[0].lower() + transition.title.en[1:] if transition else trigger
+    action = _action_title(transition) if transition else trigger
     if expected_version is not None and expected_version != item.version:
         raise _concurrent(item, entity_type)
     statuses = requirement_statuses(item, definition, transition) if transition else []
@@ -224,7 +274,7 @@ def fire(
     except MachineError as exc:  # the definition and our checks disagree: refuse, say why
         raise TransitionRefused(action, [str(exc.value)]) from None
     if not fired:
-        raise TransitionRefused(action, ["its required records are not all approved"])
+        raise TransitionRefused(action, [_l("its required records are not all approved")])
     moved = {"state": moving.state, "state_changed_at": utcnow(), "version": item.version + 1}
     if inputs:
         moved["data"] = {**(item.data or {}), **inputs}
@@ -242,6 +292,16 @@ def fire(
         changes=inputs,
         reason=reason.strip() if reason else None,
     )
+
+
+def _action_title(transition: TransitionDef) -> LazyString:
+    """ "accept the enquiry": the transition's title, lower-cased, in the reader's language."""
+
+    def render() -> str:
+        title = str(lazy_text(transition.title))
+        return title[:1].lower() + title[1:]
+
+    return LazyString(render)
 
 
 def _write_move(item: WorkItem, moved: dict) -> bool:
@@ -277,5 +337,12 @@ def _concurrent(item: WorkItem, entity_type: str) -> ConcurrentChange:
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    who = f" by {last.actor_name} at {last.occurred_at:%Y-%m-%d %H:%M:%S} UTC" if last else ""
-    return ConcurrentChange(f"this was changed{who} while you were working; reload and try again")
+    if last is None:
+        return ConcurrentChange(_l("this was changed while you were working; reload and try again"))
+    return ConcurrentChange(
+        _l(
+            "this was changed by %(who)s at %(when)s while you were working; reload and try again",
+            who=last.actor_name,
+            when=LazyString(format_datetime, last.occurred_at, "medium"),
+        )
+    )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from qms.catalogue import Text
 
 FIELD_TYPES = ("text", "date", "user", "choice", "flag", "kinds")
@@ -20,37 +22,52 @@ class FieldDef:
 
 
 class InputError(ValueError):
-    """An input is missing or malformed; the message names the field."""
+    """An input is missing or malformed; the message names the field (in the reader's
+    language when shown)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 def clean_input(field: FieldDef, raw: Any, *, usernames: set[str], kinds: set[str]) -> Any:
     """The value to store for `field`, or InputError saying what is wrong with `raw`."""
+    from qms.i18n import lazy_text
+
     text = "" if raw is None else str(raw).strip()
-    label = field.title.en
+    label = lazy_text(field.title)
     if field.type == "flag":
         if text.lower() in ("yes", "y", "true", "1", "on"):
             return True
         if text.lower() in ("", "no", "n", "false", "0", "off"):
             return False
-        raise InputError(f"'{label}' must be yes or no")
+        raise InputError(_l("'%(field)s' must be yes or no", field=label))
     if not text:
-        raise InputError(f"'{label}' is required")
+        raise InputError(_l("'%(field)s' is required", field=label))
     if field.type == "date":
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise InputError(f"'{label}' must be a date (YYYY-MM-DD)") from None
+            raise InputError(_l("'%(field)s' must be a date (YYYY-MM-DD)", field=label)) from None
     if field.type == "user":
         if text not in usernames:
-            raise InputError(f"'{label}': no active user '{text}'")
+            raise InputError(_l("'%(field)s': no active user '%(name)s'", field=label, name=text))
         return text
     if field.type == "choice":
         if text not in (field.choices or {}):
-            raise InputError(f"'{label}' must be one of {', '.join(field.choices or {})}")
+            titles = ", ".join(str(lazy_text(t)) for t in (field.choices or {}).values())
+            raise InputError(
+                _l("'%(field)s' must be one of %(choices)s", field=label, choices=titles)
+            )
         return text
     if field.type == "kinds":
         chosen = [k.strip() for k in text.replace(";", ",").split(",") if k.strip()]
         if unknown := [k for k in chosen if k not in kinds]:
-            raise InputError(f"'{label}': unknown record kind(s) {', '.join(unknown)}")
+            raise InputError(
+                _l(
+                    "'%(field)s': unknown record kind(s) %(kinds)s",
+                    field=label,
+                    kinds=", ".join(unknown),
+                )
+            )
         return chosen
     return text

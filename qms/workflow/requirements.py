@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from qms.extensions import db
+from qms.i18n import lazy_text
 from qms.records.models import Record
 from qms.workflow.definition import TransitionDef, WorkflowDefinition
 
@@ -21,7 +24,7 @@ class RequirementStatus:
     kind: str
     title: str
     satisfied: bool
-    problem: str | None  # in English, for messages and the CLI
+    problem: object | None  # a lazy text, rendered in the reader's language
     drafts: tuple[str, ...] = ()  # "'title' rev. n" of each unapproved revision
 
 
@@ -73,13 +76,27 @@ def requirement_statuses(
         title = definition.records[kind].title.get(lang)
         current = [r for r in latest.values() if r.kind == kind]
         drafts = [r for r in current if not r.is_approved]
-        if not current:
-            problem = f"{title}: missing (create it and have it approved)"
+        problem = None
+        if not current:  # lazy texts: said in the reader's language wherever they are shown
+            problem = _l(
+                "%(kind)s: missing (create it and have it approved)",
+                kind=lazy_text(definition.records[kind].title),
+            )
         elif drafts:
-            names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
-            problem = f"{title}: {names} is a draft (approve it first)"
-        else:
-            problem = None
+            problem = _l(
+                "%(kind)s: %(names)s is a draft (approve it first)",
+                kind=lazy_text(definition.records[kind].title),
+                names=_draft_names(drafts),
+            )
         draft_names = tuple(f"'{r.title}' rev. {r.revision}" for r in drafts)
         statuses.append(RequirementStatus(kind, title, problem is None, problem, draft_names))
     return statuses
+
+
+def _draft_names(drafts) -> LazyString:
+    def render() -> str:
+        return ", ".join(
+            str(_l("'%(title)s' rev. %(n)s", title=r.title, n=r.revision)) for r in drafts
+        )
+
+    return LazyString(render)

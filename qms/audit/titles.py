@@ -1,0 +1,71 @@
+"""Events and states by their titles, never their codes, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from qms.i18n import current_language
+
+ACTION_TITLES = {
+    "order.created": _l("Order opened"),
+    "order.sales_stage": _l("Sales stage done"),
+    "record.created": _l("Record written"),
+    "record.edited": _l("Draft edited"),
+    "record.attached": _l("File attached"),
+    "record.file_removed": _l("File removed"),
+    "record.approved": _l("Record approved"),
+    "record.signed": _l("Record signed"),
+    "record.revised": _l("New revision opened"),
+    "record.signature_requested": _l("Signature requested"),
+    "record.sent_back": _l("Sent back for changes"),
+    "pack.issued": _l("Contract pack issued"),
+    "audit.note": _l("Auditor's note"),
+    "audit.rollback_accepted": _l("Rollback of the trail accepted"),
+    "customer.created": _l("Customer card created"),
+    "customer.edited": _l("Customer card changed"),
+    "customer.contact_added": _l("Contact added"),
+    "user.created": _l("User created"),
+    "user.registered": _l("User's role recorded"),
+    "user.role_changed": _l("Role changed"),
+    "user.deactivated": _l("User deactivated"),
+    "user.reactivated": _l("User reactivated"),
+    "user.password_reset": _l("Password reset"),
+    "user.password_changed": _l("Password changed"),
+    "user.email_changed": _l("E-mail changed"),
+    "user.language": _l("Language changed"),
+}
+OPENED = _l("%(what)s opened")
+ENTITY_WORKFLOWS = {"order": "customer-order"}
+
+
+def _definition(entity_type: str):
+    from qms.workflow.registry import registry
+
+    name = ENTITY_WORKFLOWS.get(entity_type, entity_type)
+    try:
+        return registry().latest(name)
+    except (KeyError, LookupError):
+        return None
+
+
+def event_title(event) -> str:
+    """ "Accept the enquiry", "Complaint opened", "Record approved" ... for any event."""
+    if event.action in ACTION_TITLES:
+        return str(ACTION_TITLES[event.action])
+    entity, _, trigger = event.action.partition(".")
+    definition = _definition(entity)
+    if definition is None:
+        return event.action
+    if trigger == "opened":
+        return str(OPENED % {"what": definition.title.get(current_language())})
+    transition = definition.transition(trigger)
+    return transition.title.get(current_language()) if transition else event.action
+
+
+def state_title(entity_type: str, state: str | None) -> str:
+    if not state:
+        return ""
+    definition = _definition(entity_type)
+    if definition is None or state not in definition.states:
+        return state
+    return definition.states[state].title.get(current_language())
