@@ -88,6 +88,8 @@ def test_a_step_passed_without_its_evidence_is_flagged_loudly(demo, client, runn
     page = client.get("/audit/trace").get_data(as_text=True)
     assert "gaps: orders that passed a step without its approved evidence" in page
     assert "MISSING" in page
+    gaps = client.get("/orders/2026-0003/compliance?show=gaps").get_data(as_text=True)
+    assert 'id="step-1.1.4"' in gaps  # the review's step, passed without it
 
     out = tmp_path / "report.pdf"
     result = runner.invoke(args=["audit", "report", "-o", str(out), "--as", "auditor"])
@@ -227,3 +229,20 @@ def test_standards_browser_links_clauses_documents_steps_and_states(demo, client
         "Design review",
     ):
         assert text_ in page, text_
+
+
+def test_compliance_and_standards_pages_open_with_a_summary_and_a_filter(demo, client):
+    login(client, "auditor", "auditor-demo")
+    page = html_lib.unescape(client.get("/orders/2026-0003/compliance").get_data(as_text=True))
+    assert "steps:" in page and "passed without approved records" in page
+    every = page.count('<section class="card" id="step-')
+    gaps_only = client.get("/orders/2026-0003/compliance?show=gaps").get_data(as_text=True)
+    passed = client.get("/orders/2026-0003/compliance?show=passed").get_data(as_text=True)
+    assert gaps_only.count('id="step-') == 0  # the guards let no step pass without evidence
+    assert 0 < passed.count('<section class="card" id="step-') < every
+
+    standards = html_lib.unescape(client.get("/standards").get_data(as_text=True))
+    assert "The process carries out" in standards and "show a gap" in standards
+    covered = standards.count('<tr id="c')
+    everything = client.get("/standards?all=1").get_data(as_text=True).count('<tr id="c')
+    assert 0 < covered < everything

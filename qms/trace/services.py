@@ -83,6 +83,19 @@ class StepEvidence:
     clauses_2000: list
     clauses_2015: list
     records: list[Record]
+    expects_records: bool = True  # some steps leave no record of their own
+
+    @property
+    def evidenced(self) -> bool:
+        return any(r.is_approved for r in self.records)
+
+    # A step counts as a gap when it passed, its taken transitions required records of its
+    # kinds, and none of its records is approved (the guards forbid it: a loud finding).
+
+    @property
+    def gap(self) -> bool:
+        """Passed without any approved record: what an auditor looks at first."""
+        return self.passed and self.expects_records and not self.evidenced
 
 
 def compliance(order: Order):
@@ -101,6 +114,13 @@ def compliance(order: Order):
         select(AuditEvent).where(AuditEvent.order_id == order.id).order_by(AuditEvent.seq)
     ).all()
     visited = {e.to_state for e in events if e.to_state}
+    # The records the guards of the steps actually taken required: what a gap lacks.
+    taken = (
+        definition.transition(e.action.partition(".")[2])
+        for e in events
+        if e.entity_type == "order" and e.from_state
+    )
+    required = {kind for t in taken if t is not None for kind in t.requires}
     steps = []
     for number, step in cat.steps.items():
         states = definition.states_for_step(number)
@@ -115,6 +135,7 @@ def compliance(order: Order):
                 clauses_2000=cat.step_clauses(step),
                 clauses_2015=cat.step_clauses_2015(step),
                 records=[r for r in records if r.kind in kinds],
+                expects_records=bool(kinds & required),
             )
         )
     notes = db.session.scalars(

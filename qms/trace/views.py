@@ -15,7 +15,7 @@ from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.trace.export import to_csv, to_json, to_xlsx
 from qms.trace.forms import EventFilterForm, NoteForm, PeriodForm, TraceFilterForm
-from qms.trace.matrix import build_matrix
+from qms.trace.matrix import NOT_REACHED, build_matrix
 from qms.trace.report import audit_report_pdf
 from qms.trace.services import EventFilter, NoteError, add_note, compliance, events_query
 from qms.web.choices import options
@@ -33,6 +33,7 @@ DATA_TITLES = {
     "notes": _l("audit notes"),
 }
 ORDERS_PER_PAGE = 40
+SHOWN = ("all", "passed", "gaps")
 
 
 def _trace_form() -> TraceFilterForm:
@@ -81,8 +82,17 @@ def standards():
         )
         for register, document in cat.documents.items()
     }
+    reached = {
+        row.number: sum(
+            1 for o in matrix.orders if matrix.cell(row.number, o.id).status != NOT_REACHED
+        )
+        for row in matrix.rows
+    }
     return render_template(
         "trace/standards.html",
+        show_all=bool(request.args.get("all")),
+        fully_evidenced=sum(1 for n, count in reached.items() if count and len(done[n]) == count),
+        gap_clauses=len({row.number for row, _col, _cell in matrix.gaps}),
         cat=cat,
         definition=definition,
         rows={r.number: r for r in matrix.rows},
@@ -152,6 +162,7 @@ def _compliance_page(order, form: NoteForm, status: int = 200):
         events=events,
         notes=notes,
         form=form,
+        show=request.args.get("show") if request.args.get("show") in SHOWN else "all",
     ), status
 
 
