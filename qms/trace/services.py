@@ -83,19 +83,19 @@ class StepEvidence:
     clauses_2000: list
     clauses_2015: list
     records: list[Record]
-    expects_records: bool = True  # some steps leave no record of their own
+    missing_kinds: tuple[str, ...] = ()  # required by steps taken, with no approved record
 
     @property
     def evidenced(self) -> bool:
         return any(r.is_approved for r in self.records)
 
-    # A step counts as a gap when it passed, its taken transitions required records of its
-    # kinds, and none of its records is approved (the guards forbid it: a loud finding).
+    # A gap: the step passed, yet a record kind its taken transitions required has no
+    # approved record (the guards forbid it, so it is a loud finding).
 
     @property
     def gap(self) -> bool:
         """Passed without any approved record: what an auditor looks at first."""
-        return self.passed and self.expects_records and not self.evidenced
+        return self.passed and bool(self.missing_kinds)
 
 
 def compliance(order: Order):
@@ -127,6 +127,7 @@ def compliance(order: Order):
         if not states:
             continue
         kinds = {k.kind for k in definition.records.values() if number in k.steps}
+        approved = {r.kind for r in records if r.is_approved}
         steps.append(
             StepEvidence(
                 step=step,
@@ -135,7 +136,7 @@ def compliance(order: Order):
                 clauses_2000=cat.step_clauses(step),
                 clauses_2015=cat.step_clauses_2015(step),
                 records=[r for r in records if r.kind in kinds],
-                expects_records=bool(kinds & required),
+                missing_kinds=tuple(sorted((kinds & required) - approved)),
             )
         )
     notes = db.session.scalars(
