@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from qms.catalogue import CatalogueError
+from qms.database_roles import RoleSetupError
 from qms.extensions import db
 from qms.workflow.definition import WorkflowError
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
@@ -26,6 +27,7 @@ USER_ERRORS = (
     ValueError,
     LookupError,
     PermissionError,
+    RoleSetupError,
 )
 
 
