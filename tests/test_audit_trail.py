@@ -23,13 +23,14 @@ def history(app):
     return team, order, record
 
 
-def _drop_guard(table: str, operation: str) -> None:
-    """What someone with direct database access would do first."""
+def _drop_guard(insider, table: str, operation: str) -> None:
+    """What someone with direct database access would do first (on PostgreSQL only the
+    tables' owner can; the application's role cannot: tests/test_database_roles.py)."""
     name = f"{table}_no_{operation}"
     if USE_POSTGRES:
-        db.session.execute(text(f"DROP TRIGGER {name} ON {table}"))
+        insider.execute(text(f"DROP TRIGGER {name} ON {table}"))
     else:
-        db.session.execute(text(f"DROP TRIGGER {name}"))
+        insider.execute(text(f"DROP TRIGGER {name}"))
 
 
 def test_every_change_is_in_an_intact_chain(history):
@@ -50,18 +51,18 @@ def test_every_change_is_in_an_intact_chain(history):
         "DELETE FROM records WHERE status = 'approved'",
     ],
 )
-def test_the_database_refuses_to_change_evidence(history, statement):
+def test_the_database_refuses_to_change_evidence(history, insider, statement):
+    # As the insider, who holds every privilege on the tables: the triggers refuse it.
     with pytest.raises(DatabaseError, match=r"append-only|cannot be changed"):
-        db.session.execute(text(statement))
-        db.session.flush()
-    db.session.rollback()
+        insider.execute(text(statement))
+    insider.rollback()
     assert verify_chain().intact
 
 
-def test_an_altered_event_row_is_caught_and_named(history, runner):
-    _drop_guard("audit_events", "update")
-    db.session.execute(text("UPDATE audit_events SET actor_name = 'someone' WHERE seq = 2"))
-    db.session.commit()
+def test_an_altered_event_row_is_caught_and_named(history, insider, runner):
+    _drop_guard(insider, "audit_events", "update")
+    insider.execute(text("UPDATE audit_events SET actor_name = 'someone' WHERE seq = 2"))
+    insider.commit()
     event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.seq == 2))
 
     result = runner.invoke(args=["audit", "verify"])
@@ -72,36 +73,37 @@ def test_an_altered_event_row_is_caught_and_named(history, runner):
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_a_removed_event_is_caught(history, runner):
-    _drop_guard("audit_events", "delete")
-    db.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
-    db.session.commit()
+def test_a_removed_event_is_caught(history, insider, runner):
+    _drop_guard(insider, "audit_events", "delete")
+    insider.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    insider.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "event #3" in result.output and "missing" in result.output
 
 
-def test_events_cut_off_the_end_of_the_chain_are_caught(history):
-    _drop_guard("audit_events", "delete")
-    db.session.execute(text("DELETE FROM audit_events WHERE seq = 8"))
-    db.session.commit()
+def test_events_cut_off_the_end_of_the_chain_are_caught(history, insider):
+    _drop_guard(insider, "audit_events", "delete")
+    insider.execute(text("DELETE FROM audit_events WHERE seq = 8"))
+    insider.commit()
     result = verify_chain()
     assert not result.intact
     assert "events were removed" in result.problem
 
 
-def test_a_rehashed_forgery_still_breaks_the_link(history):
+def test_a_rehashed_forgery_still_breaks_the_link(history, insider):
     """Recomputing one event's hash after editing it breaks the next event's link."""
     from qms.audit.trail import event_hash
 
-    _drop_guard("audit_events", "update")
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.seq == 1)).one()
-    forged = event.payload() | {"actor_name": "forger"}
-    db.session.execute(
+    forged_hash = event_hash(event.prev_hash, event.payload() | {"actor_name": "forger"})
+    db.session.commit()  # ends the read: on SQLite its snapshot would hide the forgery
+    _drop_guard(insider, "audit_events", "update")
+    insider.execute(
         text("UPDATE audit_events SET actor_name = 'forger', hash = :h WHERE seq = 1"),
-        {"h": event_hash(event.prev_hash, forged)},
+        {"h": forged_hash},
     )
-    db.session.commit()
+    insider.commit()
     db.session.expire_all()
     result = verify_chain()
     assert (result.intact, result.first_broken_seq) == (False, 2)

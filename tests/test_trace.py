@@ -48,29 +48,31 @@ def test_demo_matrix_shows_every_clause_and_order_with_no_false_missing(demo):
     assert matrix.cell("8.2.3.1", closed).evidence >= 3
 
 
-def _remove_an_approved_review(number: str) -> None:
+def _remove_an_approved_review(insider, number: str) -> None:
     """What only direct database access could do: the triggers and guards forbid it."""
     if USE_POSTGRES:
-        db.session.execute(text("DROP TRIGGER records_no_delete ON records"))
-        db.session.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
+        insider.execute(text("DROP TRIGGER records_no_delete ON records"))
+        insider.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
     else:
-        db.session.execute(text("DROP TRIGGER records_no_delete"))
-        db.session.execute(text("DROP TRIGGER signatures_no_delete"))
-    review = db.session.scalar(
+        insider.execute(text("DROP TRIGGER records_no_delete"))
+        insider.execute(text("DROP TRIGGER signatures_no_delete"))
+    review = insider.scalar(
         text(
             "SELECT r.id FROM records r JOIN orders o ON o.id = r.order_id "
             "WHERE o.number = :n AND r.kind = 'requirements_review'"
         ),
         {"n": number},
     )
-    db.session.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
-    db.session.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
-    db.session.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
-    db.session.commit()
+    insider.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
+    insider.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
+    insider.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
+    insider.commit()
 
 
-def test_a_step_passed_without_its_evidence_is_flagged_loudly(demo, client, runner, tmp_path):
-    _remove_an_approved_review("2026-0003")
+def test_a_step_passed_without_its_evidence_is_flagged_loudly(
+    demo, insider, client, runner, tmp_path
+):
+    _remove_an_approved_review(insider, "2026-0003")
     matrix = build_matrix()
     gaps = [(row.number, col.number, cell.missing_kinds) for row, col, cell in matrix.gaps]
     assert ("8.2.3.1", "2026-0003", ("requirements_review",)) in gaps
@@ -153,13 +155,13 @@ def test_matrix_runs_a_fixed_number_of_queries(app):
     assert counts[0] == counts[1] <= 5
 
 
-def test_an_altered_event_shows_up_broken_in_the_ui(demo, client):
+def test_an_altered_event_shows_up_broken_in_the_ui(demo, insider, client):
     if USE_POSTGRES:
-        db.session.execute(text("DROP TRIGGER audit_events_no_update ON audit_events"))
+        insider.execute(text("DROP TRIGGER audit_events_no_update ON audit_events"))
     else:
-        db.session.execute(text("DROP TRIGGER audit_events_no_update"))
-    db.session.execute(text("UPDATE audit_events SET reason = 'rewritten' WHERE seq = 40"))
-    db.session.commit()
+        insider.execute(text("DROP TRIGGER audit_events_no_update"))
+    insider.execute(text("UPDATE audit_events SET reason = 'rewritten' WHERE seq = 40"))
+    insider.commit()
     login(client, "auditor", "auditor-demo")
     page = client.post("/audit/verify").get_data(as_text=True)
     assert "BROKEN at event #40" in page and "39 events before it verified" in page
