@@ -4,24 +4,21 @@ Ours: load the order, `advance_order`, commit, per transition. Plain SQL: the sa
 writes (the order's state and version, the chain head, the audit event) by hand on the
 same database, one commit each. Both alternate in batches; the medians are reported.
 Goal (issue 7): >= 1,000/s on SQLite, ratio >= 0.4. PostgreSQL is measured too when
-QMS_PG_SERVER (set by tools/with-postgres.sh, as `make bench` does) or
-QMS_BENCH_DATABASE_URL names a server.
+QMS_PG_SERVER (set by tools/with-postgres.sh, as `make bench` does, with the application
+role; QMS_PG_OWNER_SERVER migrates) or QMS_BENCH_DATABASE_URL names a server.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-import uuid
 from types import SimpleNamespace
 
 from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
 
-from bench.common import approved_record_row, fresh_app
+from bench.common import approved_record_row, fresh_app, postgres_database, postgres_servers
 from qms.audit.models import event_payload
-from qms.audit.trail import event_hash, verify_chain
+from qms.audit.trail import audit_key, event_hash, event_mac, verify_chain
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import advance_order
@@ -58,6 +55,7 @@ def _ours(manager, ids) -> float:
 
 def _plain(engine, manager_id, ids) -> float:
     """The same rows and hashes written by hand, fewest statements: the database's cost."""
+    key = audit_key()
     start = time.perf_counter()
     with engine.connect() as conn:
         for order_id in ids:
@@ -85,6 +83,8 @@ def _plain(engine, manager_id, ids) -> float:
                     "to_state": "pre_contract",
                     "changes": {},
                     "reason": None,
+                    "origin": "cli",
+                    "origin_detail": "bench",
                     "prev_hash": prev,
                 }
                 digest = event_hash(prev, event_payload(SimpleNamespace(**event)))
@@ -92,14 +92,16 @@ def _plain(engine, manager_id, ids) -> float:
                     text(
                         "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, "
                         "entity_type, entity_id, order_id, from_state, to_state, changes, reason, "
-                        "prev_hash, hash) VALUES (:seq, :occurred_at, :actor_id, :actor_name, "
-                        ":action, :entity_type, :entity_id, :order_id, :from_state, :to_state, "
-                        "'{}', NULL, :prev_hash, :hash)"
+                        "origin, origin_detail, prev_hash, hash, mac) VALUES (:seq, :occurred_at, "
+                        ":actor_id, :actor_name, :action, :entity_type, :entity_id, :order_id, "
+                        ":from_state, :to_state, '{}', NULL, :origin, :origin_detail, :prev_hash, "
+                        ":hash, :mac)"
                     ),
                     {
                         **event,
                         "occurred_at": event["occurred_at"].replace(tzinfo=None),
                         "hash": digest,
+                        "mac": event_mac(key, digest),
                     },
                 )
                 conn.execute(text("UPDATE audit_chain_head SET hash=:h WHERE id=1"), {"h": digest})
@@ -119,6 +121,8 @@ def _measure(app, label: str) -> dict[str, float]:
         engine.dispose()
         assert db.session.scalar(select(Order.state).where(Order.id == ids[0])) == "pre_contract"
         assert verify_chain().intact
+        db.session.remove()
+        db.engine.dispose()  # before the owner drops the database
     ours_rate, plain_rate = statistics.median(ours), statistics.median(plain)
     return {
         f"transitions_per_second_{label}": ours_rate,
@@ -129,20 +133,10 @@ def _measure(app, label: str) -> dict[str, float]:
 
 def run() -> dict[str, float]:
     results = _measure(fresh_app(), "sqlite")
-    if server := os.environ.get("QMS_BENCH_DATABASE_URL") or os.environ.get("QMS_PG_SERVER"):
-        name = f"qms_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
-            results |= _measure(fresh_app(database_url=url), "postgresql")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    if postgres_servers():
+        with postgres_database("qms_bench") as (url, owner_url):
+            app = fresh_app(database_url=url, owner_url=owner_url)
+            results |= _measure(app, "postgresql")
     return results
 
 
