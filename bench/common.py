@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from qms import create_app
+from qms.audit.models import AuditChainHead
+from qms.extensions import db
 
 # Every database and log of one run lives under here; `make bench` removes it at the end
 # (the pages benchmark alone leaves about 0.5 GB).
@@ -84,6 +86,20 @@ def postgres_database(prefix: str) -> Iterator[tuple[str, str | None]]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
         admin.dispose()
+
+
+def trail_head_seq() -> int:
+    """Where bulk-written filler events start counting from: after the events the
+    services wrote while setting up (creating users writes user.created)."""
+    return db.session.scalar(select(AuditChainHead.seq))
+
+
+def move_trail_head(seq: int) -> None:
+    """Point the chain head past the filler events, so events appended later take the
+    next seq. (The filler's hashes are not a chain: those benchmarks do not verify.)"""
+    db.session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=f"{seq:064x}")
+    )
 
 
 def approved_record_row(order_id: int, kind: str, author_id: int, now) -> dict:

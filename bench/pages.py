@@ -11,11 +11,11 @@ import statistics
 import time
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert
 
 from bench import serving
-from bench.common import fresh_app, scratch_folder
-from qms.audit.models import AuditChainHead, AuditEvent
+from bench.common import fresh_app, move_trail_head, scratch_folder, trail_head_seq
+from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
 from qms.extensions import db
@@ -43,8 +43,7 @@ def populate() -> list[str]:
     today = now.date()
     states = [definition.initial] + [definition.transition(t).dest for t in HAPPY_PATH]
     per_order = EVENTS // ORDERS
-    # After the events the team's creation wrote: seq is unique.
-    seq = db.session.scalar(select(AuditChainHead.seq))
+    seq = trail_head_seq()
     for start in range(1, ORDERS + 1, 10_000):
         orders, events = [], []
         for i in range(start, min(start + 10_000, ORDERS + 1)):
@@ -83,11 +82,7 @@ def populate() -> list[str]:
                 )
         db.session.execute(insert(Order), orders)
         db.session.execute(insert(AuditEvent), events)
-    # The head follows, so events appended while serving take the next seq. (The filler
-    # events' hashes are not a chain: these pages are timed, not verified.)
-    db.session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=f"{seq:064x}")
-    )
+    move_trail_head(seq)
     db.session.commit()
     return [f"P-{rng.randint(1, ORDERS):06d}" for _ in range(SAMPLES)]
 
