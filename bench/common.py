@@ -7,12 +7,18 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from qms import create_app
+from qms.audit.models import AuditChainHead
+from qms.extensions import db
 
 # Every database and log of one run lives under here; `make bench` removes it at the end
 # (the pages benchmark alone leaves about 0.5 GB).
@@ -27,11 +33,16 @@ def scratch_folder(prefix: str) -> Path:
 BENCH_AUDIT_KEY = "bench-audit-key"
 
 
-def fresh_app(folder: Path | None = None, database_url: str | None = None):
+def fresh_app(
+    folder: Path | None = None, database_url: str | None = None, owner_url: str | None = None
+):
+    """An app on a migrated database: SQLite in `folder`, or `database_url` migrated as
+    `owner_url` (which grants the application role its privileges) when given."""
     folder = folder or scratch_folder("db-")
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder / 'bench.sqlite'}",
+            "QMS_DATABASE_OWNER_URL": owner_url,
             "QMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
@@ -44,6 +55,58 @@ def fresh_app(folder: Path | None = None, database_url: str | None = None):
     with app.app_context():
         upgrade()
     return app
+
+
+def postgres_servers() -> tuple[str, str] | None:
+    """(application, owner) server URLs without a database name: tools/with-postgres.sh's
+    two roles, or QMS_BENCH_DATABASE_URL's one role for both; None without a server."""
+    if server := os.environ.get("QMS_BENCH_DATABASE_URL"):
+        return server, server
+    if server := os.environ.get("QMS_PG_SERVER"):
+        return server, os.environ.get("QMS_PG_OWNER_SERVER") or server
+    return None
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[tuple[str, str | None]]:
+    """A throwaway database, made and dropped by the owner role: yields the application's
+    URL and the owner's (None with one role, when there is nothing to grant)."""
+    app_server, owner_server = postgres_servers()
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    # NullPool: no connection is kept, so none is left broken by a database outage.
+    admin = create_engine(
+        make_url(owner_server).set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app_url = make_url(app_server).set(database=name).render_as_string(hide_password=False)
+        owner_url = make_url(owner_server).set(database=name).render_as_string(hide_password=False)
+        yield app_url, (owner_url if owner_server != app_server else None)
+    finally:
+        # The application's connections must be closed by then: the owner may not end
+        # another role's sessions, so no FORCE (which refuses even those just closing,
+        # where a plain DROP waits for them).
+        force = "" if owner_server != app_server else " WITH (FORCE)"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+        admin.dispose()
+
+
+def trail_head_seq() -> int:
+    """Where bulk-written filler events start counting from: after the events the
+    services wrote while setting up (creating users writes user.created)."""
+    return db.session.scalar(select(AuditChainHead.seq))
+
+
+def move_trail_head(seq: int) -> None:
+    """Point the chain head past the filler events, so events appended later take the
+    next seq. (The filler's hashes are not a chain: those benchmarks do not verify.)"""
+    db.session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=f"{seq:064x}")
+    )
 
 
 def approved_record_row(order_id: int, kind: str, author_id: int, now) -> dict:

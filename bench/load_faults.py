@@ -30,18 +30,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections import Counter
 from http.cookiejar import CookieJar
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 from bench.common import (
     BENCH_AUDIT_KEY,
     SCRATCH,
     approved_record_row,
     fresh_app,
+    postgres_database,
     scratch_folder,
 )
 from bench.server import Server, gunicorn, locust
@@ -194,19 +193,18 @@ def database_outage(server: Server) -> list[str]:
 
 
 def main() -> int:
-    server_url = os.environ.get("QMS_PG_SERVER")
-    if not server_url or not os.environ.get("QMS_PG_CTL"):
+    if not os.environ.get("QMS_PG_SERVER") or not os.environ.get("QMS_PG_CTL"):
         print("run me through tools/with-postgres.sh (make load)", file=sys.stderr)
         return 2
-    name = f"qms_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    # The owner role makes, migrates and drops the database; the seeding, gunicorn and
+    # the checks connect as the application role, as a production installation does.
+    with postgres_database("qms_load") as (url, owner_url):
+        return load_and_faults(url, owner_url)
+
+
+def load_and_faults(url: str, owner_url: str | None) -> int:
     folder = scratch_folder("load-")
-    app = fresh_app(folder, database_url=url)
+    app = fresh_app(folder, database_url=url, owner_url=owner_url)
     with app.app_context():
         numbers = populate()
         db.session.remove()
@@ -224,6 +222,7 @@ def main() -> int:
     )
     env = {
         "QMS_DATABASE_URL": url,
+        "QMS_DATABASE_OWNER_URL": "",  # served as the application role, with nothing more
         "QMS_INSTANCE_PATH": str(folder),
         "QMS_SECRET_KEY": "load",
         "QMS_AUDIT_KEY": BENCH_AUDIT_KEY,
@@ -260,10 +259,8 @@ def main() -> int:
         problems += found
         problems += database_outage(server)
         statuses = Counter(status for status, *_ in server.answers())
-    admin.dispose()  # its connection did not survive the outage
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with app.app_context():
+        db.engine.dispose()  # the owner may not end the application role's sessions
 
     results = {
         "load_clients": CLIENTS,

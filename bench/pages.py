@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from bench import serving
-from bench.common import fresh_app, scratch_folder
+from bench.common import fresh_app, move_trail_head, scratch_folder, trail_head_seq
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
@@ -43,7 +43,7 @@ def populate() -> list[str]:
     today = now.date()
     states = [definition.initial] + [definition.transition(t).dest for t in HAPPY_PATH]
     per_order = EVENTS // ORDERS
-    seq = 0
+    seq = trail_head_seq()
     for start in range(1, ORDERS + 1, 10_000):
         orders, events = [], []
         for i in range(start, min(start + 10_000, ORDERS + 1)):
@@ -82,6 +82,7 @@ def populate() -> list[str]:
                 )
         db.session.execute(insert(Order), orders)
         db.session.execute(insert(AuditEvent), events)
+    move_trail_head(seq)
     db.session.commit()
     return [f"P-{rng.randint(1, ORDERS):06d}" for _ in range(SAMPLES)]
 

@@ -11,7 +11,13 @@ import random
 
 from sqlalchemy import event, insert
 
-from bench.common import approved_record_row, fresh_app, median_seconds
+from bench.common import (
+    approved_record_row,
+    fresh_app,
+    median_seconds,
+    move_trail_head,
+    trail_head_seq,
+)
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
@@ -39,7 +45,7 @@ def populate(n: int = ORDERS) -> None:
     rng = random.Random(7)
     now = utcnow()
     orders, events, records = [], [], []
-    seq = 0
+    seq = trail_head_seq()
     for i in range(1, n + 1):
         progress = rng.randint(0, len(HAPPY_PATH))
         state = definition.initial
@@ -72,6 +78,7 @@ def populate(n: int = ORDERS) -> None:
     db.session.execute(insert(Order), orders)
     db.session.execute(insert(Record), records)
     db.session.execute(insert(AuditEvent), events)
+    move_trail_head(seq)
     db.session.commit()
 
 

@@ -4,22 +4,19 @@ Ours: load the order, `advance_order`, commit, per transition. Plain SQL: the sa
 writes (the order's state and version, the chain head, the audit event) by hand on the
 same database, one commit each. Both alternate in batches; the medians are reported.
 Goal (issue 7): >= 1,000/s on SQLite, ratio >= 0.4. PostgreSQL is measured too when
-QMS_PG_SERVER (set by tools/with-postgres.sh, as `make bench` does) or
-QMS_BENCH_DATABASE_URL names a server.
+QMS_PG_SERVER (set by tools/with-postgres.sh, as `make bench` does, with the application
+role; QMS_PG_OWNER_SERVER migrates) or QMS_BENCH_DATABASE_URL names a server.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-import uuid
 from types import SimpleNamespace
 
 from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
 
-from bench.common import approved_record_row, fresh_app
+from bench.common import approved_record_row, fresh_app, postgres_database, postgres_servers
 from qms.audit.models import event_payload
 from qms.audit.trail import audit_key, event_hash, event_mac
 from qms.audit.verify import verify_trail
@@ -126,6 +123,8 @@ def _measure(app, label: str) -> dict[str, float]:
         assert db.session.scalar(select(Order.state).where(Order.id == ids[0])) == "pre_contract"
         # The approved records were seeded in bulk beside the trail: check the chain only.
         assert verify_trail(check_data=False).intact
+        db.session.remove()
+        db.engine.dispose()  # before the owner drops the database
     ours_rate, plain_rate = statistics.median(ours), statistics.median(plain)
     return {
         f"transitions_per_second_{label}": ours_rate,
@@ -136,20 +135,10 @@ def _measure(app, label: str) -> dict[str, float]:
 
 def run() -> dict[str, float]:
     results = _measure(fresh_app(), "sqlite")
-    if server := os.environ.get("QMS_BENCH_DATABASE_URL") or os.environ.get("QMS_PG_SERVER"):
-        name = f"qms_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
-            results |= _measure(fresh_app(database_url=url), "postgresql")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    if postgres_servers():
+        with postgres_database("qms_bench") as (url, owner_url):
+            app = fresh_app(database_url=url, owner_url=owner_url)
+            results |= _measure(app, "postgresql")
     return results
 
 

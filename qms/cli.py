@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from qms.audit.origin import acting_from, command_line_origin
 from qms.catalogue import CatalogueError
+from qms.database_roles import RoleSetupError
 from qms.extensions import db
 from qms.i18n import LANGUAGES, command_language
 from qms.workflow.definition import WorkflowError
@@ -29,6 +30,7 @@ USER_ERRORS = (
     ValueError,
     LookupError,
     PermissionError,
+    RoleSetupError,
 )
 
 

@@ -53,6 +53,9 @@ def load_config(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("QMS_DATABASE_URL", default_db),
+        # PostgreSQL: the role that owns the tables and runs the migrations (see
+        # qms/database_roles.py); the application itself connects as QMS_DATABASE_URL.
+        "QMS_DATABASE_OWNER_URL": os.environ.get("QMS_DATABASE_OWNER_URL") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "QMS_WORKFLOWS_DIR": os.environ.get("QMS_WORKFLOWS_DIR", str(PROJECT_ROOT / "workflows")),
         "QMS_STANDARDS_DIR": os.environ.get("QMS_STANDARDS_DIR", str(PROJECT_ROOT / "standards")),

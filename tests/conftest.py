@@ -1,7 +1,10 @@
 """Fixtures: a real database per test, made by copying one migrated template.
 
 SQLite by default. With QMS_DATABASE_URL pointing at PostgreSQL, each test gets its own
-database cloned from a migrated template database on that server.
+database cloned from a migrated template database on that server. With
+QMS_DATABASE_OWNER_URL as well (tools/test-postgres.sh), the owner role creates, migrates
+and clones the databases and grants the application role its privileges; the app
+connects as the application role, and the `insider` as the owner.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from qms.cli import cli
 from qms.extensions import db
 
 BASE_URL = os.environ.get("QMS_DATABASE_URL", "")
+# Taken out of the environment: the suite gives it to each test's app for that test's
+# database, and a `qms` command a test starts must not migrate the server's as the owner.
+OWNER_URL = os.environ.pop("QMS_DATABASE_OWNER_URL", "")
 USE_POSTGRES = BASE_URL.startswith("postgresql")
+TWO_ROLES = USE_POSTGRES and bool(OWNER_URL)
 FAST_HASH = "pbkdf2:sha256:1000"  # real hashing, just quick enough for a test suite
 
 
@@ -38,15 +45,32 @@ def _config(url: str, instance: Path, **extra) -> dict:
     }
 
 
+def _on(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+def _owner_url(database: str) -> str | None:
+    """The owner role's URL for one database; None with a single role."""
+    return _on(OWNER_URL, database) if TWO_ROLES else None
+
+
 def _admin(statement: str) -> None:
-    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
-    url = make_url(BASE_URL).set(database="postgres")
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE), as the
+    owner role when there is one: the databases are the owner's."""
+    url = make_url(OWNER_URL if TWO_ROLES else BASE_URL).set(database="postgres")
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text(statement))
     finally:
         engine.dispose()
+
+
+def _drop_database(name: str) -> None:
+    # Not WITH (FORCE) with two roles: the owner may not end the application role's
+    # sessions, and FORCE refuses even those just closing, which a plain DROP waits for.
+    force = "" if TWO_ROLES else " WITH (FORCE)"
+    _admin(f'DROP DATABASE IF EXISTS "{name}"{force}')
 
 
 @pytest.fixture(scope="session")
@@ -57,16 +81,18 @@ def template_database(tmp_path_factory):
     if USE_POSTGRES:
         name = f"qms_template_{uuid.uuid4().hex[:8]}"
         _admin(f'CREATE DATABASE "{name}"')
-        url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+        url, owner_url = _on(BASE_URL, name), _owner_url(name)
     else:
-        url = f"sqlite:///{folder / 'template.sqlite'}"
-    app = create_app(_config(url, folder))
+        url, owner_url = f"sqlite:///{folder / 'template.sqlite'}", None
+    # Migrated as the owner, which then grants the application role its privileges; the
+    # grants are part of the template, so every clone has them.
+    app = create_app(_config(url, folder, QMS_DATABASE_OWNER_URL=owner_url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
     yield url
     if USE_POSTGRES:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(name)
 
 
 @pytest.fixture
@@ -75,8 +101,8 @@ def database_url(template_database, tmp_path):
         template = make_url(template_database).database
         name = f"qms_test_{uuid.uuid4().hex[:10]}"
         _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield _on(BASE_URL, name)
+        _drop_database(name)
     else:
         path = tmp_path / "qms.sqlite"
         shutil.copyfile(make_url(template_database).database, path)
@@ -84,8 +110,19 @@ def database_url(template_database, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_config(database_url, tmp_path))
+def owner_database_url(database_url):
+    """The test database as its owner role sees it: the same URL with a single role."""
+    if TWO_ROLES:
+        return _owner_url(make_url(database_url).database)
+    return database_url
+
+
+@pytest.fixture
+def app(database_url, owner_database_url, tmp_path):
+    # The app connects as the application role; its migrations (flask_migrate's
+    # upgrade/downgrade in a test) run as the owner, as `qms db upgrade` does.
+    owner_url = owner_database_url if TWO_ROLES else None
+    app = create_app(_config(database_url, tmp_path, QMS_DATABASE_OWNER_URL=owner_url))
     with app.app_context():
         yield app
         db.session.remove()
@@ -93,10 +130,11 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
-def insider(app, database_url):
+def insider(app, owner_database_url):
     """A connection with full write access to the test database, as an insider with the
-    database's credentials (but not the audit key) would have. The test commits."""
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    database's credentials (but not the audit key) would have: on PostgreSQL the owner
+    role's, the only one that can alter tables and their triggers. The test commits."""
+    engine = sa.create_engine(owner_database_url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             yield connection

@@ -216,13 +216,14 @@ def test_the_renderer_refuses_everything_but_static_files(url):
     assert fetcher.fetch("qms-static:///pdf/pack.css").content_type == "text/css"
 
 
-def test_an_issued_pack_cannot_be_changed_in_the_database(team):
+def test_an_issued_pack_cannot_be_changed_in_the_database(team, insider):
     order = signed_order(team)
     issue_pack(order, None)
     db.session.commit()
+    # Not even by the tables' owner: the trigger refuses it.
     with pytest.raises(DatabaseError, match="cannot be changed"):
-        db.session.execute(text("UPDATE contract_packs SET pdf = :b"), {"b": b"%PDF-forged"})
-    db.session.rollback()
+        insider.execute(text("UPDATE contract_packs SET pdf = :b"), {"b": b"%PDF-forged"})
+    insider.rollback()
 
 
 def test_pack_cli_writes_the_pdf_and_refuses_bad_input(team, runner, tmp_path):

@@ -49,36 +49,38 @@ def test_demo_matrix_shows_every_clause_and_order_with_no_false_missing(demo):
     assert matrix.cell("8.2.3.1", closed).evidence >= 3
 
 
-def _remove_an_approved_review(number: str) -> None:
+def _remove_an_approved_review(insider, number: str) -> None:
     """What only direct database access could do: the triggers and guards forbid it."""
     if USE_POSTGRES:
-        db.session.execute(text("DROP TRIGGER records_no_delete ON records"))
-        db.session.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
-        db.session.execute(
+        insider.execute(text("DROP TRIGGER records_no_delete ON records"))
+        insider.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
+        insider.execute(
             text("DROP TRIGGER record_contributions_no_delete ON record_contributions")
         )
     else:
-        db.session.execute(text("DROP TRIGGER records_no_delete"))
-        db.session.execute(text("DROP TRIGGER signatures_no_delete"))
-        db.session.execute(text("DROP TRIGGER record_contributions_no_delete"))
-    review = db.session.scalar(
+        insider.execute(text("DROP TRIGGER records_no_delete"))
+        insider.execute(text("DROP TRIGGER signatures_no_delete"))
+        insider.execute(text("DROP TRIGGER record_contributions_no_delete"))
+    review = insider.scalar(
         text(
             "SELECT r.id FROM records r JOIN orders o ON o.id = r.order_id "
             "WHERE o.number = :n AND r.kind = 'requirements_review'"
         ),
         {"n": number},
     )
-    db.session.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
-    db.session.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
-    db.session.execute(
+    insider.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
+    insider.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
+    insider.execute(
         text("DELETE FROM record_contributions WHERE record_id = :id"), {"id": review}
     )
-    db.session.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
-    db.session.commit()
+    insider.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
+    insider.commit()
 
 
-def test_a_step_passed_without_its_evidence_is_flagged_loudly(demo, client, runner, tmp_path):
-    _remove_an_approved_review("2026-0003")
+def test_a_step_passed_without_its_evidence_is_flagged_loudly(
+    demo, insider, client, runner, tmp_path
+):
+    _remove_an_approved_review(insider, "2026-0003")
     matrix = build_matrix()
     gaps = [(row.number, col.number, cell.missing_kinds) for row, col, cell in matrix.gaps]
     assert ("8.2.3.1", "2026-0003", ("requirements_review",)) in gaps

@@ -1,7 +1,10 @@
 """Online, consistent backups and restores of the whole database.
 
 SQLite: the sqlite3 online-backup API (a consistent copy while the app keeps running).
-PostgreSQL: pg_dump's custom format (one snapshot) and pg_restore.
+PostgreSQL: pg_dump's custom format (one snapshot) and pg_restore. The application's
+role can read everything, so it makes the dump; only the tables' owner may drop and
+recreate them, so the restore runs as QMS_DATABASE_OWNER_URL when that is set, and then
+grants the application role its privileges again (the dump's own grants are not used).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from qms.database_roles import grant_application_role, migration_engine, owner_url
 from qms.extensions import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -27,12 +31,16 @@ def _dialect() -> str:
     return db.engine.dialect.name
 
 
-def _libpq_url() -> str:
-    return (
-        make_url(str(db.engine.url.render_as_string(hide_password=False)))
-        .set(drivername="postgresql")
-        .render_as_string(hide_password=False)
-    )
+def _libpq_url(url: str | None = None) -> str:
+    """`url` (by default the application's) as the PostgreSQL tools take it."""
+    url = url or db.engine.url.render_as_string(hide_password=False)
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _first_error(stderr: str) -> str:
+    """The line that says what went wrong (pg_restore ends with the failed command)."""
+    lines = stderr.strip().splitlines() or ["no message"]
+    return next((line for line in lines if "error:" in line), lines[-1])
 
 
 def _tool(name: str) -> str:
@@ -61,7 +69,7 @@ def backup(target: Path) -> str:
         check=False,
     )
     if result.returncode != 0:
-        raise BackupError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1]}")
+        raise BackupError(f"pg_dump failed: {_first_error(result.stderr)}")
     return "PostgreSQL custom-format dump"
 
 
@@ -88,6 +96,7 @@ def restore(source: Path) -> None:
         return
     if not head.startswith(PG_MAGIC):
         raise BackupError(f"{source} is not a PostgreSQL dump made by `qms backup`")
+    owner = owner_url()
     db.session.remove()
     db.engine.dispose()
     result = subprocess.run(
@@ -96,8 +105,11 @@ def restore(source: Path) -> None:
             "--clean",
             "--if-exists",
             "--no-owner",
-            "--single-transaction",
-            f"--dbname={_libpq_url()}",
+            # With two roles the grants come from qms/database_roles.py, not from the
+            # dump, which names the roles of wherever it was made.
+            *(["--no-acl"] if owner else []),
+            "--single-transaction",  # all or nothing: a refused restore changes nothing
+            f"--dbname={_libpq_url(owner)}",
             str(source),
         ],
         capture_output=True,
@@ -105,4 +117,15 @@ def restore(source: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip().splitlines()[-1]}")
+        error = _first_error(result.stderr)
+        if owner is None and ("must be owner" in error or "permission denied" in error):
+            raise BackupError(
+                "restoring needs the role that owns the tables: set QMS_DATABASE_OWNER_URL "
+                "(the application's role may not drop and recreate them)"
+            )
+        raise BackupError(f"pg_restore failed: {error}")
+    if owner:
+        engine = migration_engine(db.engine)
+        with engine.begin() as connection:
+            grant_application_role(connection)
+        engine.dispose()

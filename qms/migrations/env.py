@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from qms.database_roles import grant_application_role, migration_engine
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -16,7 +18,9 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    # PostgreSQL with QMS_DATABASE_OWNER_URL: migrations run as the owner role, the
+    # application connects as a role that owns nothing (qms/database_roles.py).
+    return migration_engine(current_app.extensions['migrate'].db.engine)
 
 
 def get_engine_url():
@@ -100,6 +104,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            # In the same transaction: the schema never stands without its grants, and
+            # tables made by this migration are covered at once.
+            grant_application_role(connection)
 
 
 if context.is_offline_mode():
