@@ -36,8 +36,13 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "alembic_version": (SELECT,),
     # Accounts change (language, ...) but are never deleted: the trail names them.
     "users": (SELECT, INSERT, UPDATE),
-    # Counted within a time window; old failures simply stop counting.
-    "login_failures": (SELECT, INSERT),
+    # Sign-in throttling: one row per key, reserved by an upsert, cleared on success.
+    "login_throttle": (SELECT, INSERT, UPDATE, DELETE),
+    # Notifications are marked read; the outbox marks each message claimed, sent or failed;
+    # a user's e-mail choices change.
+    "notifications": (SELECT, INSERT, UPDATE),
+    "outbox_messages": (SELECT, INSERT, UPDATE),
+    "notification_settings": (SELECT, INSERT, UPDATE),
     "customers": (SELECT, INSERT, UPDATE),  # the customer card is edited
     "contacts": (SELECT, INSERT, UPDATE),  # added and edited on the card, not deleted
     # States move by version-checked UPDATEs; orders and work items are never deleted.

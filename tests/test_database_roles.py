@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.database_roles import (
     DELETE,
     EVERY_TABLE_PRIVILEGE,
@@ -120,7 +120,7 @@ def test_the_application_role_is_refused(history, statement):
     with pytest.raises(DatabaseError, match=r"permission denied|must be owner"):
         db.session.execute(text(statement))
     db.session.rollback()
-    assert verify_chain().intact
+    assert verify_trail().intact
 
 
 @postgres_only
@@ -189,7 +189,7 @@ def test_the_owner_can_switch_the_guards_off(history, insider):
     removed = insider.execute(text("DELETE FROM audit_events WHERE seq = 1"))
     assert removed.rowcount == 1
     insider.rollback()
-    assert verify_chain().intact
+    assert verify_trail().intact
 
 
 @postgres_only
@@ -241,4 +241,4 @@ def test_restore_without_the_owner_says_it_needs_the_owner(app, history, runner,
     assert result.exit_code == 1
     assert "set QMS_DATABASE_OWNER_URL" in result.output
     assert len(result.output.strip().splitlines()) == 1
-    assert verify_chain().intact  # nothing was changed
+    assert verify_trail().intact  # nothing was changed
