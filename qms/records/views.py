@@ -17,8 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from qms.extensions import db
+from qms.i18n import current_language
 from qms.orders.models import Order
 from qms.orders.services import OrderError, get_order
+from qms.records.compare import compare_revisions
+from qms.records.display import shown_fields
+from qms.records.field_forms import add_rows, has_problems, place_problem
 from qms.records.files import attach_file, remove_attachment
 from qms.records.forms import (
     MEANING_TITLES,
@@ -79,6 +83,8 @@ def new(number: str):
     form = record_form_for(kind, current_user.language)
     if request.method == "GET":
         form.title.data = f"{kind.title.get(order.language)} — {order.number}"
+    if request.method == "POST" and add_rows(form, request.form.get("more_rows", "")):
+        return render_template("records/edit.html", form=form, order=order, kind=kind, record=None)
     if form.validate_on_submit():
         try:
             record = create_record(
@@ -91,14 +97,19 @@ def new(number: str):
             )
         except RecordError as exc:
             db.session.rollback()
-            form.title.errors.append(str(exc))
+            _place(form, exc)
         else:
             db.session.commit()
             flash(_("Draft saved. Someone else must approve it."), "success")
             return redirect(url_for("records.show", record_id=record.id))
     return render_template(
         "records/edit.html", form=form, order=order, kind=kind, record=None
-    ), 422 if form.errors else 200
+    ), 422 if has_problems(form) else 200
+
+
+def _place(form, exc: RecordError) -> None:
+    """A refusal from the services, next to the field it concerns (else the title)."""
+    place_problem(form, getattr(exc, "path", ("title",)), str(exc))
 
 
 def _record_page(record: Record, status: int = 200, **forms):
@@ -120,9 +131,12 @@ def _record_page(record: Record, status: int = 200, **forms):
     # Whatever was posted, the form now carries the hash of the content shown with it.
     content_sha256 = record.content_hash()
     forms["sign_form"].content_sha256.data = content_sha256
+    lang = current_language()
     return render_template(
         "records/show.html",
         record=record,
+        fields=shown_fields(kind, record.fields, lang) if record.fields else [],
+        comparison_result=_comparison(kind, record, revisions, lang),
         order=order,
         kind=kind,
         revisions=revisions,
@@ -133,6 +147,16 @@ def _record_page(record: Record, status: int = 200, **forms):
         edit_refusal=edit_refusal(record, current_user),
         **forms,
     ), status
+
+
+def _comparison(kind, record: Record, revisions: list[Record], lang: str):
+    """Changes against the revision asked for (?compare=N), by default the one before."""
+    wanted = request.args.get("compare", type=int) or record.revision - 1
+    other = next((r for r in revisions if r.revision == wanted and r.id != record.id), None)
+    if other is None:
+        return None
+    before, after = (other, record) if other.revision < record.revision else (record, other)
+    return compare_revisions(kind, before, after, lang, _("Title"))
 
 
 @blueprint.get("/records/<int:record_id>")
@@ -150,8 +174,17 @@ def edit(record_id: int):
     if (refusal := edit_refusal(record, current_user)) is not None:
         flash(str(refusal), "error")
         return redirect(url_for("records.show", record_id=record.id))
-    initial = {f"field_{k}": v for k, v in (record.fields or {}).items()}
-    form = record_form_for(kind, current_user.language, obj=record, **initial)
+    form = record_form_for(
+        kind,
+        current_user.language,
+        fields=record.fields or {},
+        free_text=not record.fields,
+        obj=record,
+    )
+    if request.method == "POST" and add_rows(form, request.form.get("more_rows", "")):
+        return render_template(
+            "records/edit.html", form=form, order=order, kind=kind, record=record
+        )
     if form.validate_on_submit():
         try:
             update_draft(
@@ -163,14 +196,14 @@ def edit(record_id: int):
             )
         except RecordError as exc:
             db.session.rollback()
-            form.title.errors.append(str(exc))
+            _place(form, exc)
         else:
             db.session.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("records.show", record_id=record.id))
     return render_template(
         "records/edit.html", form=form, order=order, kind=kind, record=record
-    ), 422 if form.errors else 200
+    ), 422 if has_problems(form) else 200
 
 
 def _refuse(record: Record, message: str, form_name: str, form, field: str, status: int = 422):
