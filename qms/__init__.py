@@ -49,13 +49,24 @@ def register_blueprints(app: Flask) -> None:
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
+    from qms.letterhead.views import blueprint as letterhead
     from qms.orders.views import blueprint as orders
     from qms.packs.views import blueprint as packs
     from qms.records.views import blueprint as records
     from qms.trace.views import blueprint as trace
     from qms.workitems.views import blueprint as workitems
 
-    for blueprint in (auth, dashboard, orders, records, customers, packs, trace, workitems):
+    for blueprint in (
+        auth,
+        dashboard,
+        orders,
+        records,
+        customers,
+        packs,
+        trace,
+        workitems,
+        letterhead,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -3,6 +3,7 @@
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginFailure, User
 from qms.customers.models import Contact, Customer
+from qms.letterhead.models import Letterhead
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
@@ -20,6 +21,7 @@ __all__ = [
     "Contact",
     "ContractPack",
     "Customer",
+    "Letterhead",
     "LoginFailure",
     "Order",
     "Record",
