@@ -84,12 +84,12 @@ def register(app: Flask) -> None:
     from qms.backup.cli import backup_command, restore_command
     from qms.demo import demo
     from qms.orders.cli import advance, orders
-    from qms.packs.cli import pack
+    from qms.packs.cli import keys, pack
     from qms.trace.cli import trace
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
-    for command in (audit, demo, orders, advance, pack, trace, workflow, overdue):
+    for command in (audit, demo, orders, advance, pack, keys, trace, workflow, overdue):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

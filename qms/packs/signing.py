@@ -119,7 +119,7 @@ def make_trial_certificate(key_path: Path, cert_path: Path, organisation: str) -
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
-def _read_chain(spec: str) -> tuple[asn1_x509.Certificate, ...]:
+def read_certificates(spec: str) -> tuple[asn1_x509.Certificate, ...]:
     from pyhanko.keys import load_certs_from_pemder
 
     paths = [p for p in spec.split(os.pathsep) if p.strip()]
@@ -132,7 +132,7 @@ def _read_chain(spec: str) -> tuple[asn1_x509.Certificate, ...]:
 def _load() -> SigningIdentity:
     config = current_app.config
     password = (config.get("QMS_PACK_SIGNING_PASSWORD") or "").encode() or None
-    chain = _read_chain(config.get("QMS_PACK_SIGNING_CHAIN") or "")
+    chain = read_certificates(config.get("QMS_PACK_SIGNING_CHAIN") or "")
     if p12 := config.get("QMS_PACK_SIGNING_P12"):
         try:
             data = Path(p12).read_bytes()

@@ -158,7 +158,9 @@ def place_problem(form: RecordForm, path: tuple, message) -> None:
             target = target.entries[step]
         elif isinstance(target, FormField) and isinstance(step, str):
             target = target.form[step]
-    if isinstance(target, FieldList | FormField):
+    if isinstance(target, FormField):  # an answer or an amount: next to its first part
+        target = next(iter(target.form))
+    if isinstance(target, FieldList):
         target.problems = [*getattr(target, "problems", []), message]
     else:
         target.errors = [*target.errors, message]
