@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +21,6 @@ from qms.orders.services import OrderError, get_order
 from qms.records.compare import compare_revisions
 from qms.records.display import shown_fields
 from qms.records.field_forms import add_rows, has_problems, place_problem
-from qms.records.files import attach_file, remove_attachment
 from qms.records.forms import (
     MEANING_TITLES,
     AttachForm,
@@ -33,7 +30,7 @@ from qms.records.forms import (
     record_form_for,
     sign_form_for,
 )
-from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
+from qms.records.models import Record, RecordContribution, Signature
 from qms.records.services import (
     CONTRIBUTION_TITLES,
     RecordChanged,
@@ -257,60 +254,5 @@ def revise(record_id: int):
     return _refuse(record, _("Say why a new revision is needed."), "revise_form", form, "reason")
 
 
-@blueprint.post("/records/<int:record_id>/attachments")
-@requires("write_record")
-def attach(record_id: int):
-    record = _record_or_404(record_id)
-    form = AttachForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            attach_file(
-                record,
-                upload.filename,
-                upload.read(),
-                current_user,
-                current_app.config["MAX_CONTENT_LENGTH"],
-            )
-        except RecordError as exc:
-            return _refuse(record, str(exc), "attach_form", form, "file")
-        db.session.commit()
-        flash(_("File attached."), "success")
-        return redirect(url_for("records.show", record_id=record.id))
-    return _refuse(record, _("Choose a file to attach."), "attach_form", form, "file")
-
-
-@blueprint.post("/records/<int:record_id>/attachments/<int:attachment_id>/remove")
-@requires("write_record")
-def remove_file(record_id: int, attachment_id: int):
-    record = _record_or_404(record_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.record_id != record.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        remove_attachment(record, attachment, current_user)
-    except RecordError as exc:
-        return _refuse(record, str(exc), "attach_form", AttachForm(), "file")
-    db.session.commit()
-    flash(_("File removed."), "success")
-    return redirect(url_for("records.show", record_id=record.id))
-
-
-@blueprint.get("/attachments/<int:attachment_id>/<path:filename>")
-@requires("view")
-def download(attachment_id: int, filename: str):
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.filename != filename:
-        abort(404)
-    blob = db.session.get(Blob, attachment.blob_sha256)
-    return Response(
-        blob.content,
-        content_type=blob.content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{attachment.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "ETag": blob.sha256,
-        },
-    )
+# The routes of a record's files live beside these, on the same blueprint.
+from qms.records import file_views  # noqa: E402, F401
