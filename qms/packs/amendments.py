@@ -56,6 +56,16 @@ def contract_changes(order: Order, lang: str) -> list[dict[str, Any]]:
         .options(joinedload(WorkItem.workflow_version))
         .order_by(WorkItem.id)
     ).all()
+    records = definition_of(order.workflow_version).records
+
+    def shown(field, value) -> str:
+        if field.type == "kinds":  # record kinds by their titles, never their codes
+            kinds = [value] if isinstance(value, str) else value
+            return ", ".join(records[k].title.get(lang) if k in records else k for k in kinds)
+        if field.type == "choice" and value in (field.choices or {}):
+            return field.choices[value].get(lang)
+        return value if isinstance(value, str) else ", ".join(map(str, value))
+
     result = []
     for change in changes:
         definition = definition_of(change.workflow_version)
@@ -66,12 +76,7 @@ def contract_changes(order: Order, lang: str) -> list[dict[str, Any]]:
                 "title": change.title,
                 "state": definition.states[change.state].title.get(lang),
                 "fields": [
-                    {
-                        "title": f.title.get(lang),
-                        "value": data[name]
-                        if isinstance(data[name], str)
-                        else ", ".join(data[name]),
-                    }
+                    {"title": f.title.get(lang), "value": shown(f, data[name])}
                     for name, f in definition.fields.items()
                     if name in data
                 ],
