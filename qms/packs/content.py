@@ -200,11 +200,12 @@ def pack_content(order: Order) -> dict[str, Any]:
             register.extend(_signature(s, r, lang) for r in revs for s in r.signatures)
             revisions.extend(revision_changes(revs, definition, lang))
     customer = order.customer
+    letterhead = current_letterhead().as_dict()
     return {
         "amendments": contract_changes(order, lang),
         "revisions": revisions,
-        "letterhead": current_letterhead().as_dict(),
-        "organisation": current_letterhead().name,
+        "letterhead": letterhead,
+        "organisation": letterhead["name"],
         "language": lang,
         "order": {
             "number": order.number,
