@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
     from qms.inbox.views import blueprint as inbox
+    from qms.letterhead.views import blueprint as letterhead
     from qms.orders.views import blueprint as orders
     from qms.packs.views import blueprint as packs
     from qms.records.review_views import blueprint as review
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         packs,
         trace,
         workitems,
+        letterhead,
     ):
         app.register_blueprint(blueprint)
 

@@ -118,13 +118,13 @@ def register(app: Flask) -> None:
     from qms.demo import demo
     from qms.notify.cli import notify
     from qms.orders.cli import advance, orders
-    from qms.packs.cli import pack
+    from qms.packs.cli import keys, pack
     from qms.trace.cli import trace
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
-    commands = (init, users, audit, demo, orders, advance, pack, trace, workflow, overdue, notify)
-    for command in commands:
+    commands = (init, users, audit, demo, orders, advance, pack, keys, trace, workflow, overdue)
+    for command in (*commands, notify):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

@@ -60,6 +60,29 @@ def load_config(instance_path: Path) -> dict:
         "QMS_WORKFLOWS_DIR": os.environ.get("QMS_WORKFLOWS_DIR", str(PROJECT_ROOT / "workflows")),
         "QMS_STANDARDS_DIR": os.environ.get("QMS_STANDARDS_DIR", str(PROJECT_ROOT / "standards")),
         "QMS_ORGANISATION": os.environ.get("QMS_ORGANISATION", "Эллат"),
+        # The letterhead's details until an administrator sets them (newlines as "\n").
+        "QMS_ORGANISATION_DETAILS": os.environ.get("QMS_ORGANISATION_DETAILS", "").replace(
+            "\\n", "\n"
+        ),
+        # The key and certificate that sign every issued pack (PAdES): a PKCS#12 file, or a
+        # PEM key and certificate. By default the files `qms keys init` makes in the instance
+        # folder; with none configured and none there, a trial certificate is made on first
+        # use (and every pack and `qms pack verify` say that it is one).
+        "QMS_PACK_SIGNING_P12": os.environ.get("QMS_PACK_SIGNING_P12", ""),
+        "QMS_PACK_SIGNING_KEY": os.environ.get(
+            "QMS_PACK_SIGNING_KEY", str(instance_path / "pack-signing.key")
+        ),
+        "QMS_PACK_SIGNING_CERT": os.environ.get(
+            "QMS_PACK_SIGNING_CERT", str(instance_path / "pack-signing.crt")
+        ),
+        "QMS_PACK_SIGNING_PASSWORD": os.environ.get("QMS_PACK_SIGNING_PASSWORD", ""),
+        # Certificates between the signing certificate and a root (PEM files, ":"-separated).
+        "QMS_PACK_SIGNING_CHAIN": os.environ.get("QMS_PACK_SIGNING_CHAIN", ""),
+        # Further roots `qms pack verify` trusts besides the signing certificate itself.
+        "QMS_PACK_TRUST_ROOTS": os.environ.get("QMS_PACK_TRUST_ROOTS", ""),
+        # An RFC 3161 timestamp authority for the signatures (unset: the signing time is
+        # the host's clock, as the signature says).
+        "QMS_PACK_TSA_URL": os.environ.get("QMS_PACK_TSA_URL", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("QMS_SECURE_COOKIES", "0") == "1",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from qms.auth.models import User
 from qms.auth.users import create_user
 from qms.customers.models import Contact, Customer
-from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS
+from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS, record_fields
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import advance_order, create_order, order_definition
@@ -155,7 +155,10 @@ def _approved(order: Order, kind: str, users: dict[str, User], fields: dict | No
     signer = users["manager"] if author is users["engineer"] else users["admin"]
     title = f"{record_type.title.get(order.language)} — {order.number}"
     body = LIBRARY_MEETINGS.get(kind, "") if order.number == "2006-0001" else ""
-    body = body or f"{record_type.title.get(order.language)}: {order.title}."
+    if fields is None:
+        fields = record_fields(kind, order)
+    if not body and not fields:
+        body = f"{record_type.title.get(order.language)}: {order.title}."
     record = create_record(order, kind, author=author, title=title, body=body, fields=fields)
     sign_record(
         record,

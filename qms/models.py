@@ -3,6 +3,7 @@
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
+from qms.letterhead.models import Letterhead
 from qms.notify.models import Notification, NotificationSetting, OutboxMessage
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
@@ -21,6 +22,7 @@ __all__ = [
     "Contact",
     "ContractPack",
     "Customer",
+    "Letterhead",
     "LoginThrottle",
     "Notification",
     "NotificationSetting",

@@ -193,7 +193,7 @@ def _workflow_copy(tmp_path, version: int, extra_requirement: bool):
     folder = tmp_path / f"workflows-v{version}"
     shutil.copytree(PROJECT_ROOT / "workflows", folder)
     path = folder / "customer-order.yaml"
-    text = path.read_text(encoding="utf-8").replace("version: 1", f"version: {version}")
+    text = path.read_text(encoding="utf-8").replace("version: 2", f"version: {version}")
     if extra_requirement:
         text = text.replace("requires: [enquiry]", "requires: [enquiry, customer_requirements]")
     path.write_text(text, encoding="utf-8")
@@ -210,24 +210,24 @@ def test_orders_keep_the_workflow_version_they_started_under(app, team, tmp_path
     approved_record(old, "enquiry", team)
     db.session.commit()
 
-    _use_workflows(app, _workflow_copy(tmp_path, 2, extra_requirement=True))
-    new = make_order(team, title="started under v2")
+    _use_workflows(app, _workflow_copy(tmp_path, 3, extra_requirement=True))
+    new = make_order(team, title="started under v3")
     approved_record(new, "enquiry", team)
 
-    assert (old.workflow_version.version, new.workflow_version.version) == (1, 2)
-    advance_order(old, "accept_enquiry", team["manager"])  # v1 asks only for the enquiry
+    assert (old.workflow_version.version, new.workflow_version.version) == (2, 3)
+    advance_order(old, "accept_enquiry", team["manager"])  # v2 asks only for the enquiry
     with pytest.raises(TransitionRefused, match="Customer requirements"):
         advance_order(new, "accept_enquiry", team["manager"])
 
-    # The v1 file may even disappear: v1 orders run on the copy stored with them.
-    v1_order = db.session.get(Order, old.id)
-    assert order_definition(v1_order).version == 1
+    # The v2 file may even disappear: v2 orders run on the copy stored with them.
+    v2_order = db.session.get(Order, old.id)
+    assert order_definition(v2_order).version == 2
 
 
 def test_a_workflow_changed_without_a_version_bump_is_refused(app, team, tmp_path):
     make_order(team)
     db.session.commit()
-    _use_workflows(app, _workflow_copy(tmp_path, 1, extra_requirement=True))
+    _use_workflows(app, _workflow_copy(tmp_path, 2, extra_requirement=True))
     with pytest.raises(WorkflowError, match="give the change a new version number"):
         create_order(
             actor=team["manager"], title="x", customer=make_customer(), manager=team["manager"]

@@ -91,7 +91,7 @@ def test_pack_prints_order_customer_standards_clauses_and_page_numbers(
     assert issued and pack.revision == 1
     pages = pages_text(pack.pdf)
     whole = "\n".join(pages)
-    assert pack.pages == len(pages) >= 8
+    assert pack.pages == len(pages) >= 3
     for word in [order.number, "ООО «Заказчик»", "Эллат", *words]:
         assert word in whole, word
     for code in ("СТП-1-01", "СТП-2-01", "СТП-3-01", "СТП-5-01"):

@@ -153,7 +153,7 @@ def test_auditors_do_not_write_records(team):
         (
             "refusal",
             {"reason": "bored", "importance": "low", "heard_from": "x", "alternative": "none"},
-            "'Reason' must be one of outside_field, other_specialisation, cannot_fulfil_now",
+            "'Reason' must be one of: We do something else entirely; Same field, another",
         ),
         (
             "refusal",

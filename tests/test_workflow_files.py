@@ -30,7 +30,7 @@ REFERENCE_STEPS = [
 def test_workflow_check_passes_on_the_shipped_files(runner):
     result = runner.invoke(args=["workflow", "check"])
     assert result.exit_code == 0, result.output
-    assert "customer-order v1" in result.output
+    assert "customer-order v2" in result.output
     assert "carries out all 13 process-map steps" in result.output
     for name in ("contract-change v1", "complaint v1", "corrective-action v1"):
         assert name in result.output
@@ -75,7 +75,7 @@ def test_workflow_check_passes_on_the_shipped_files(runner):
             '    steps: ["1.1.5"]',
             "states: no state carries out step(s) 1.2.2",
         ),
-        ("version: 1", "version: one", "version: must be a positive whole number"),
+        ("version: 2", "version: one", "version: must be a positive whole number"),
         ("  - trigger: close\n", "  - trigger: close\n    source: [\n", "not valid YAML"),
     ],
 )
@@ -146,7 +146,7 @@ def test_two_files_with_the_same_version_are_refused(runner, tmp_path):
     shutil.copy(folder / "customer-order.yaml", folder / "copy.yaml")
     result = runner.invoke(args=["workflow", "check", "--dir", str(folder)])
     assert result.exit_code != 0
-    assert "version 1 is also defined in" in result.output
+    assert "version 2 is also defined in" in result.output
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def exported(runner):
 
 def test_export_has_the_contract_shape(exported):
     assert exported["name"] == "customer-order"
-    assert exported["version"] == 1
+    assert exported["version"] == 2
     for state in exported["states"]:
         assert set(state) >= {"name", "steps", "title"}
         assert set(state["title"]) == {"en", "ru"}

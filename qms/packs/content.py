@@ -1,23 +1,32 @@
-"""What a contract pack says, as plain data: hashed to decide whether a new revision is due."""
+"""What a contract pack says, as plain data: hashed to decide whether a new revision is due.
+
+A section holds the current revision of each record of its kinds (the earlier revisions
+appear in the amendments, as what changed); a section with no record is left out, and
+the clause index lists a section only where it holds approved evidence.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale, format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from qms.auth.models import User
+from qms.auth.roles import ROLE_TITLES
 from qms.catalogue import Catalogue
 from qms.catalogue.model import clause_sort_key
 from qms.customers.services import CARD_FIELDS
 from qms.extensions import db
+from qms.letterhead.services import current_letterhead
 from qms.orders.models import Order
+from qms.packs.amendments import contract_changes, revision_changes
+from qms.records.display import shown_fields
 from qms.records.models import Record, Signature
 from qms.workflow.definition import WorkflowDefinition
 from qms.workflow.registry import catalogue, definition_of
@@ -28,24 +37,28 @@ class SectionSpec:
     key: str
     kinds: tuple[str, ...]  # record kinds shown; none for the customer card
     steps: tuple[str, ...]  # process-map steps whose standards govern the section
-    always: bool  # shown even when there is no record yet
 
 
 # The pack's sections, in order. Steps of record sections come from the workflow.
 SECTIONS = (
-    SectionSpec("customer", (), ("1.1.2",), True),
-    SectionSpec("technical_specification", ("technical_specification",), (), True),
-    SectionSpec("requirements_review", ("requirements_review",), (), True),
-    SectionSpec("contract", ("contract",), (), True),
-    SectionSpec("quality_plan", ("quality_plan",), (), False),
-    SectionSpec("work_plan", ("work_plan",), (), False),
+    SectionSpec("customer", (), ("1.1.2",)),
+    SectionSpec("refusal", ("refusal",), ()),
+    SectionSpec("technical_specification", ("technical_specification",), ()),
+    SectionSpec("requirements_review", ("requirements_review",), ()),
+    SectionSpec("contract", ("contract",), ()),
+    SectionSpec("quality_plan", ("quality_plan",), ()),
+    SectionSpec("work_plan", ("work_plan",), ()),
+    SectionSpec("design_review", ("design_review",), ()),
+    SectionSpec("design_verification", ("design_verification",), ()),
+    SectionSpec("design_validation", ("design_validation",), ()),
+    SectionSpec("acceptance_certificate", ("acceptance_certificate",), ()),
 )
 CUSTOMER_TITLE = {"en": "Customer card", "ru": "Карточка заказчика"}
 
 
 def _local(value, lang: str) -> str:
     with force_locale(lang):
-        return format_datetime(value, "medium")
+        return format_datetime(value, "dd.MM.yyyy HH:mm" if lang == "ru" else "d MMM yyyy HH:mm")
 
 
 def _utc(value) -> str:
@@ -81,38 +94,14 @@ def _governance(cat: Catalogue, steps: tuple[str, ...], lang: str) -> tuple[list
     return list(documents.values()), ordered
 
 
-def _record(record: Record, definition: WorkflowDefinition, lang: str) -> dict[str, Any]:
-    kind = definition.records[record.kind]
-    fields = []
-    for field in kind.fields:
-        value = (record.fields or {}).get(field.name)
-        if value and field.choices:
-            value = field.choices[value].get(lang)
-        fields.append({"title": field.title.get(lang), "value": value or "—"})
-    return {
-        "id": record.id,
-        "title": record.title,
-        "revision": record.revision,
-        "approved": record.is_approved,
-        "body": record.body,
-        "fields": fields,
-        "author": record.author.full_name,
-        "created_utc": _utc(record.created_at),
-        "revision_reason": record.revision_reason,
-        "content_sha256": record.content_sha256 or record.content_hash(),
-        "attachments": [
-            {"filename": a.filename, "sha256": a.blob_sha256} for a in record.attachments
-        ],
-    }
-
-
-def _signature(signature: Signature, record: Record, lang: str, roles: dict) -> dict[str, Any]:
+def _signature(signature: Signature, record: Record, lang: str) -> dict[str, Any]:
     signer: User = signature.signer
     return {
         "record": record.title,
+        "kind": record.kind,
         "revision": record.revision,
         "signer": signer.full_name,
-        "role": roles[signer.role][lang],
+        "role": ROLE_TITLES[signer.role][lang],
         "signed_utc": _utc(signature.signed_at),
         "signed_local": _local(signature.signed_at, lang),
         "meaning": signature.meaning,
@@ -120,15 +109,42 @@ def _signature(signature: Signature, record: Record, lang: str, roles: dict) -> 
     }
 
 
-def pack_content(order: Order) -> dict[str, Any]:
-    """Everything the pack prints except its revision number and issue time."""
-    from qms.auth.roles import ROLE_TITLES
+def _record(
+    record: Record, earlier: list[Record], definition: WorkflowDefinition, lang: str
+) -> dict[str, Any]:
+    kind = definition.records[record.kind]
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "lineage": record.lineage,
+        "title": record.title,
+        "revision": record.revision,
+        "approved": record.is_approved,
+        "body": record.body,
+        "fields": [f for f in shown_fields(kind, record.fields, lang) if not f["empty"]],
+        "author": record.author.full_name,
+        "created_utc": _utc(record.created_at),
+        "revision_reason": record.revision_reason,
+        "content_sha256": record.content_sha256 or record.content_hash(),
+        "attachments": [
+            {"filename": a.filename, "sha256": a.blob_sha256} for a in record.attachments
+        ],
+        "signatures": [_signature(s, record, lang) for s in record.signatures],
+        "earlier": [
+            {
+                "revision": r.revision,
+                "approved": r.is_approved,
+                "content_sha256": r.content_sha256 or r.content_hash(),
+                "signatures": [_signature(s, r, lang) for s in r.signatures],
+            }
+            for r in earlier
+        ],
+    }
 
-    lang = order.language
-    definition = definition_of(order.workflow_version)
-    cat = catalogue()
+
+def _load_records(order: Order) -> list[Record]:
     kinds = [k for spec in SECTIONS for k in spec.kinds]
-    records = db.session.scalars(
+    return db.session.scalars(
         select(Record)
         .where(Record.order_id == order.id, Record.kind.in_(kinds))
         .options(
@@ -136,40 +152,60 @@ def pack_content(order: Order) -> dict[str, Any]:
             selectinload(Record.attachments),
             selectinload(Record.signatures).joinedload(Signature.signer),
         )
-        .order_by(Record.kind, Record.lineage, Record.revision)
+        .order_by(Record.kind, Record.created_at, Record.lineage, Record.revision)
     ).all()
-    sections, manifest, index = [], [], {}
+
+
+def pack_content(order: Order) -> dict[str, Any]:
+    """Everything the pack prints except its revision number and issue time."""
+    lang = order.language
+    definition = definition_of(order.workflow_version)
+    cat = catalogue()
+    lineages = [list(revs) for _, revs in groupby(_load_records(order), key=lambda r: r.lineage)]
+    sections, register, index, missing, revisions = [], [], {}, [], []
     for spec in SECTIONS:
-        mine = [r for r in records if r.kind in spec.kinds]
-        if not mine and not spec.always:
+        if spec.kinds and spec.kinds[0] not in definition.records:
             continue
-        steps = spec.steps or tuple(
-            dict.fromkeys(s for k in spec.kinds for s in definition.records[k].steps)
-        )
-        documents, clauses = _governance(cat, steps, lang)
+        mine = [revs for revs in lineages if revs[-1].kind in spec.kinds]
         title = (
             CUSTOMER_TITLE[lang]
             if not spec.kinds
             else definition.records[spec.kinds[0]].title.get(lang)
         )
+        if spec.kinds and not mine:
+            if spec.key not in ("refusal", "acceptance_certificate"):
+                missing.append(title)
+            continue
+        steps = spec.steps or tuple(
+            dict.fromkeys(s for k in spec.kinds for s in definition.records[k].steps)
+        )
+        documents, clauses = _governance(cat, steps, lang)
+        records = [_record(revs[-1], revs[:-1], definition, lang) for revs in mine]
+        evidence = not spec.kinds or any(r.is_approved for revs in mine for r in revs)
         sections.append(
             {
                 "key": spec.key,
                 "title": title,
                 "documents": documents,
                 "clauses": clauses,
-                "records": [_record(r, definition, lang) for r in mine],
+                "records": records,
+                "evidence": evidence,
             }
         )
-        for clause in clauses:
-            entry = index.setdefault(clause["number"], clause | {"sections": []})
-            entry["sections"].append({"key": spec.key, "title": title})
-        for record in mine:
-            manifest.extend(_signature(s, record, lang, ROLE_TITLES) for s in record.signatures)
+        if evidence:
+            for clause in clauses:
+                entry = index.setdefault(clause["number"], clause | {"sections": []})
+                entry["sections"].append({"key": spec.key, "title": title})
+        for revs in mine:
+            register.extend(_signature(s, r, lang) for r in revs for s in r.signatures)
+            revisions.extend(revision_changes(revs, definition, lang))
     customer = order.customer
+    letterhead = current_letterhead().as_dict()
     return {
-        "amendments": _amendments(order, lang),
-        "organisation": current_app.config["QMS_ORGANISATION"],
+        "amendments": contract_changes(order, lang),
+        "revisions": revisions,
+        "letterhead": letterhead,
+        "organisation": letterhead["name"],
         "language": lang,
         "order": {
             "number": order.number,
@@ -195,47 +231,10 @@ def pack_content(order: Order) -> dict[str, Any]:
             ],
         },
         "sections": sections,
-        "manifest": sorted(manifest, key=lambda s: (s["signed_utc"], s["record"])),
+        "not_yet": missing,
+        "manifest": sorted(register, key=lambda s: (s["signed_utc"], s["record"])),
         "clause_index": sorted(index.values(), key=lambda c: clause_sort_key(c["number"])),
     }
-
-
-def _amendments(order: Order, lang: str) -> list[dict[str, Any]]:
-    """Contract changes agreed with the customer: the pack's contract amendments."""
-    from qms.workitems.models import WorkItem
-
-    changes = db.session.scalars(
-        select(WorkItem)
-        .where(
-            WorkItem.order_id == order.id,
-            WorkItem.workflow == "contract-change",
-            WorkItem.state.in_(("agreed", "incorporated")),
-        )
-        .options(joinedload(WorkItem.workflow_version))
-        .order_by(WorkItem.id)
-    ).all()
-    result = []
-    for change in changes:
-        definition = definition_of(change.workflow_version)
-        data = change.data or {}
-        result.append(
-            {
-                "number": change.number,
-                "title": change.title,
-                "state": definition.states[change.state].title.get(lang),
-                "fields": [
-                    {
-                        "title": f.title.get(lang),
-                        "value": data[name]
-                        if isinstance(data[name], str)
-                        else ", ".join(data[name]),
-                    }
-                    for name, f in definition.fields.items()
-                    if name in data
-                ],
-            }
-        )
-    return result
 
 
 def content_sha256(content: dict[str, Any]) -> str:

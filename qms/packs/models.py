@@ -25,3 +25,6 @@ class ContractPack(db.Model):
     pages: Mapped[int]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The certificate that signed the file (PAdES): its SHA-256 and subject.
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(300))

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.packs.models import ContractPack
 from qms.packs.services import issue_pack
+from qms.packs.verify import verify_pack
 from qms.web.permissions import requires
 
 blueprint = Blueprint("packs", __name__)
@@ -50,3 +54,21 @@ def download(number: str, revision: int):
             "X-Content-SHA256": pack.pdf_sha256,
         },
     )
+
+
+class VerifyForm(FlaskForm):
+    file = FileField(_l("Contract pack (PDF)"), validators=[FileRequired()])
+
+
+@blueprint.route("/packs/verify", methods=["GET", "POST"])
+@requires("view")
+def verify():
+    """Check an uploaded pack as `qms pack verify` does; nothing is stored."""
+    form = VerifyForm()
+    result = None
+    if form.validate_on_submit():
+        result = verify_pack(form.file.data.read())
+    status = 422 if form.errors else 200
+    if request.method == "POST" and result is not None and not result.valid:
+        status = 200  # the check ran: its answer is the page, not an error of the form
+    return render_template("packs/verify.html", form=form, result=result), status

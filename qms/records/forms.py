@@ -3,12 +3,24 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, PasswordField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from qms.auth.roles import SIGNATURE_MEANINGS
+from qms.records.field_forms import RecordForm, kind_fields, record_form_for
 from qms.web.choices import options
-from qms.workflow.definition import RecordKind
+
+__all__ = [
+    "MEANING_TITLES",
+    "AttachForm",
+    "ConfirmForm",
+    "RecordForm",
+    "ReviseForm",
+    "SignForm",
+    "kind_fields",
+    "record_form_for",
+    "sign_form_for",
+]
 
 MEANING_TITLES = {
     "reviewed": _l("Reviewed"),
@@ -16,40 +28,6 @@ MEANING_TITLES = {
     "verified": _l("Verified"),
     "validated": _l("Validated"),
 }
-
-
-class RecordForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=100_000)])
-
-
-def record_form_for(kind: RecordKind, lang: str, **kwargs) -> RecordForm:
-    """A RecordForm with the kind's own fields (e.g. a refusal's reason and alternative)."""
-
-    class KindForm(RecordForm):
-        pass
-
-    for field in kind.fields:
-        validators = [Optional()] if field.optional else [DataRequired()]
-        label = field.title.get(lang)
-        if field.choices:
-            choices = {"": "—"} | {k: t.get(lang) for k, t in field.choices.items()}
-            setattr(
-                KindForm,
-                f"field_{field.name}",
-                SelectField(label, choices=options(choices), validators=validators),
-            )
-        else:
-            setattr(
-                KindForm,
-                f"field_{field.name}",
-                StringField(label, validators=[*validators, Length(max=500)]),
-            )
-    return KindForm(**kwargs)
-
-
-def kind_fields(form: RecordForm, kind: RecordKind) -> dict[str, str]:
-    return {f.name: getattr(form, f"field_{f.name}").data or "" for f in kind.fields}
 
 
 class SignForm(FlaskForm):

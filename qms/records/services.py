@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.extensions import db
+from qms.i18n import lazy_text
 from qms.orders.models import Order
 from qms.records.models import Attachment, Record, RecordContribution
 from qms.timeutil import utcnow
 from qms.workflow.definition import RecordKind
+from qms.workflow.record_fields import FieldProblem, clean_values
 from qms.workflow.registry import definition_of
 
 
@@ -48,21 +50,29 @@ def record_kind(order: Order, kind: str) -> RecordKind:
     return definition.records[kind]
 
 
-def _check_fields(kind: RecordKind, fields: dict[str, Any]) -> dict[str, str]:
-    known = {f.name: f for f in kind.fields}
-    if unknown := set(fields) - set(known):
-        raise RecordError(f"unknown field(s) for {kind.title.en}: {', '.join(sorted(unknown))}")
-    clean = {}
-    for field in kind.fields:
-        value = str(fields.get(field.name) or "").strip()
-        if not value and not field.optional:
-            raise RecordError(f"{kind.title.en}: '{field.title.en}' is required")
-        if value and field.choices is not None and value not in field.choices:
-            allowed = ", ".join(field.choices)
-            raise RecordError(f"{kind.title.en}: '{field.title.en}' must be one of {allowed}")
-        if value:
-            clean[field.name] = value
-    return clean
+class RecordFieldError(RecordError):
+    """A field's value cannot be stored; `path` names the field (and row) at fault."""
+
+    def __init__(self, path: tuple, message):
+        super().__init__(message)
+        self.path = path
+
+
+def _check_fields(kind: RecordKind, fields: dict[str, Any]) -> dict[str, Any]:
+    """The kind's fields as they are stored (see qms.workflow.record_fields)."""
+    known = {f.name for f in kind.fields}
+    if unknown := set(fields) - known:
+        raise RecordError(
+            _l(
+                "unknown field(s) for %(kind)s: %(names)s",
+                kind=lazy_text(kind.title),
+                names=", ".join(sorted(unknown)),
+            )
+        )
+    try:
+        return clean_values(kind.fields, fields)
+    except FieldProblem as problem:
+        raise RecordFieldError(problem.path, problem.message) from None
 
 
 def edit_refusal(record: Record, user: User) -> str | None:

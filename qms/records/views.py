@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,9 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from qms.extensions import db
+from qms.i18n import current_language
 from qms.orders.models import Order
 from qms.orders.services import OrderError, get_order
-from qms.records.files import attach_file, remove_attachment
+from qms.records.compare import compare_revisions
+from qms.records.display import shown_fields
+from qms.records.field_forms import add_rows, has_problems, place_problem
 from qms.records.forms import (
     MEANING_TITLES,
     AttachForm,
@@ -31,7 +32,7 @@ from qms.records.forms import (
     record_form_for,
     sign_form_for,
 )
-from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
+from qms.records.models import Record, RecordContribution, Signature
 from qms.records.services import (
     CONTRIBUTION_TITLES,
     RecordChanged,
@@ -80,6 +81,8 @@ def new(number: str):
     form = record_form_for(kind, current_user.language)
     if request.method == "GET":
         form.title.data = f"{kind.title.get(order.language)} — {order.number}"
+    if request.method == "POST" and add_rows(form, request.form.get("more_rows", "")):
+        return render_template("records/edit.html", form=form, order=order, kind=kind, record=None)
     if form.validate_on_submit():
         try:
             record = create_record(
@@ -92,14 +95,19 @@ def new(number: str):
             )
         except RecordError as exc:
             db.session.rollback()
-            form.title.errors.append(str(exc))
+            _place(form, exc)
         else:
             db.session.commit()
             flash(_("Draft saved. Someone else must approve it."), "success")
             return redirect(url_for("records.show", record_id=record.id))
     return render_template(
         "records/edit.html", form=form, order=order, kind=kind, record=None
-    ), 422 if form.errors else 200
+    ), 422 if has_problems(form) else 200
+
+
+def _place(form, exc: RecordError) -> None:
+    """A refusal from the services, next to the field it concerns (else the title)."""
+    place_problem(form, getattr(exc, "path", ("title",)), str(exc))
 
 
 def _record_page(record: Record, status: int = 200, **forms):
@@ -125,9 +133,12 @@ def _record_page(record: Record, status: int = 200, **forms):
     # Whatever was posted, the form now carries the hash of the content shown with it.
     content_sha256 = record.content_hash()
     forms["sign_form"].content_sha256.data = content_sha256
+    lang = current_language()
     return render_template(
         "records/show.html",
         record=record,
+        fields=shown_fields(kind, record.fields, lang) if record.fields else [],
+        comparison_result=_comparison(kind, record, revisions, lang),
         order=order,
         kind=kind,
         revisions=revisions,
@@ -139,6 +150,16 @@ def _record_page(record: Record, status: int = 200, **forms):
         signers=signers,
         **forms,
     ), status
+
+
+def _comparison(kind, record: Record, revisions: list[Record], lang: str):
+    """Changes against the revision asked for (?compare=N), by default the one before."""
+    wanted = request.args.get("compare", type=int) or record.revision - 1
+    other = next((r for r in revisions if r.revision == wanted and r.id != record.id), None)
+    if other is None:
+        return None
+    before, after = (other, record) if other.revision < record.revision else (record, other)
+    return compare_revisions(kind, before, after, lang, _("Title"))
 
 
 @blueprint.get("/records/<int:record_id>")
@@ -156,8 +177,17 @@ def edit(record_id: int):
     if (refusal := edit_refusal(record, current_user)) is not None:
         flash(str(refusal), "error")
         return redirect(url_for("records.show", record_id=record.id))
-    initial = {f"field_{k}": v for k, v in (record.fields or {}).items()}
-    form = record_form_for(kind, current_user.language, obj=record, **initial)
+    form = record_form_for(
+        kind,
+        current_user.language,
+        fields=record.fields or {},
+        free_text=not record.fields,
+        obj=record,
+    )
+    if request.method == "POST" and add_rows(form, request.form.get("more_rows", "")):
+        return render_template(
+            "records/edit.html", form=form, order=order, kind=kind, record=record
+        )
     if form.validate_on_submit():
         try:
             update_draft(
@@ -169,14 +199,14 @@ def edit(record_id: int):
             )
         except RecordError as exc:
             db.session.rollback()
-            form.title.errors.append(str(exc))
+            _place(form, exc)
         else:
             db.session.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("records.show", record_id=record.id))
     return render_template(
         "records/edit.html", form=form, order=order, kind=kind, record=record
-    ), 422 if form.errors else 200
+    ), 422 if has_problems(form) else 200
 
 
 def record_page(record: Record, status: int = 200, **forms):
@@ -239,60 +269,5 @@ def revise(record_id: int):
     return _refuse(record, _("Say why a new revision is needed."), "revise_form", form, "reason")
 
 
-@blueprint.post("/records/<int:record_id>/attachments")
-@requires("write_record")
-def attach(record_id: int):
-    record = _record_or_404(record_id)
-    form = AttachForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            attach_file(
-                record,
-                upload.filename,
-                upload.read(),
-                current_user,
-                current_app.config["MAX_CONTENT_LENGTH"],
-            )
-        except RecordError as exc:
-            return _refuse(record, str(exc), "attach_form", form, "file")
-        db.session.commit()
-        flash(_("File attached."), "success")
-        return redirect(url_for("records.show", record_id=record.id))
-    return _refuse(record, _("Choose a file to attach."), "attach_form", form, "file")
-
-
-@blueprint.post("/records/<int:record_id>/attachments/<int:attachment_id>/remove")
-@requires("write_record")
-def remove_file(record_id: int, attachment_id: int):
-    record = _record_or_404(record_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.record_id != record.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        remove_attachment(record, attachment, current_user)
-    except RecordError as exc:
-        return _refuse(record, str(exc), "attach_form", AttachForm(), "file")
-    db.session.commit()
-    flash(_("File removed."), "success")
-    return redirect(url_for("records.show", record_id=record.id))
-
-
-@blueprint.get("/attachments/<int:attachment_id>/<path:filename>")
-@requires("view")
-def download(attachment_id: int, filename: str):
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.filename != filename:
-        abort(404)
-    blob = db.session.get(Blob, attachment.blob_sha256)
-    return Response(
-        blob.content,
-        content_type=blob.content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{attachment.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "ETag": blob.sha256,
-        },
-    )
+# The routes of a record's files live beside these, on the same blueprint.
+from qms.records import file_views  # noqa: E402, F401

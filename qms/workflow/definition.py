@@ -13,6 +13,7 @@ from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
 from qms.catalogue.loader import yaml_problem
 from qms.workflow.fields import FIELD_TYPES, FieldDef
+from qms.workflow.record_fields import parse_record_field
 from qms.workflow.types import (
     RecordField,
     RecordKind,
@@ -124,7 +125,13 @@ class _Parser:
         return steps
 
     def parse(self, document: Any) -> WorkflowDefinition:
-        doc = self.mapping(document, "top level", _TOP_KEYS)
+        # "x-..." keys hold YAML anchors that entries refer to (shared field shapes).
+        shared = (
+            {k for k in document if str(k).startswith("x-")}
+            if isinstance(document, dict)
+            else set()
+        )
+        doc = self.mapping(document, "top level", _TOP_KEYS | shared)
         for key in ("name", "version", "initial", "states", "transitions"):
             if key not in doc:
                 raise self.fail("top level", f"missing '{key}'")
@@ -234,24 +241,17 @@ class _Parser:
         approve_as = spec.get("approve_as", "approved")
         if approve_as not in SIGNATURE_MEANINGS:
             raise self.fail(entry, f"approve_as must be one of {', '.join(SIGNATURE_MEANINGS)}")
-        fields = []
-        for name, field_spec in self.mapping(spec.get("fields") or {}, entry).items():
-            field_entry = f"{entry} field '{name}'"
-            field_spec = self.mapping(field_spec, field_entry, {"title", "choices", "optional"})
-            choices = None
-            if "choices" in field_spec:
-                choices = {
-                    str(key): self.text(title, f"{field_entry} choice '{key}'")
-                    for key, title in self.mapping(field_spec["choices"], field_entry).items()
-                }
-            fields.append(
-                RecordField(
-                    name=name,
-                    title=self.text(field_spec.get("title"), field_entry),
-                    choices=choices,
-                    optional=bool(field_spec.get("optional", False)),
-                )
+        fields = [
+            parse_record_field(
+                str(name),
+                field_spec,
+                f"{entry} field '{name}'",
+                mapping=self.mapping,
+                text=self.text,
+                fail=self.fail,
             )
+            for name, field_spec in self.mapping(spec.get("fields") or {}, entry).items()
+        ]
         return RecordKind(
             kind=kind,
             title=self.text(spec.get("title"), entry),

@@ -15,10 +15,18 @@ class WorkflowError(ValueError):
 
 @dataclass(frozen=True)
 class RecordField:
+    """One structured field of a record kind (see qms.workflow.record_fields for the types).
+
+    A `table` field has `columns` (fields of their own, one row each); the others have none.
+    """
+
     name: str
     title: Text
     choices: dict[str, Text] | None
     optional: bool
+    type: str = "text"
+    columns: tuple[RecordField, ...] = ()
+    hint: Text | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """notifications, the e-mail outbox, and notification settings
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-24
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

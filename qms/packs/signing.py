@@ -1,0 +1,197 @@
+"""The organisation's signing identity, and PAdES signatures on issued packs (pyHanko).
+
+The key and certificate come from configuration: a PKCS#12 file (`QMS_PACK_SIGNING_P12`)
+or a PEM key and certificate (`QMS_PACK_SIGNING_KEY`, `QMS_PACK_SIGNING_CERT`), by default
+the files `qms keys init` makes in the instance folder. When those default files do not
+exist, a self-signed *trial* certificate is made there on first use, so `make run` and
+`make test` work on a fresh clone; its subject says it is a trial certificate, and so do
+every pack it signs and `qms pack verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from flask import current_app
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers, timestamps
+
+log = logging.getLogger("qms.packs")
+
+TRIAL_UNIT = "qms trial certificate (not for real use)"
+SIGNATURE_FIELD = "QmsPackSignature"
+
+
+class SigningError(RuntimeError):
+    """The signing key or certificate cannot be used; says which file and why."""
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    signer: signers.SimpleSigner
+    certificate: asn1_x509.Certificate
+    chain: tuple[asn1_x509.Certificate, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        return certificate_sha256(self.certificate)
+
+    @property
+    def subject(self) -> str:
+        return self.certificate.subject.human_friendly
+
+    @property
+    def is_trial(self) -> bool:
+        return is_trial(self.certificate)
+
+
+def certificate_sha256(certificate: asn1_x509.Certificate) -> str:
+    return hashlib.sha256(certificate.dump()).hexdigest()
+
+
+def is_trial(certificate: asn1_x509.Certificate) -> bool:
+    units = certificate.subject.native.get("organizational_unit_name") or []
+    units = [units] if isinstance(units, str) else units
+    return TRIAL_UNIT in units
+
+
+def _default_paths() -> tuple[Path, Path]:
+    instance = Path(current_app.instance_path)
+    return instance / "pack-signing.key", instance / "pack-signing.crt"
+
+
+def make_trial_certificate(key_path: Path, cert_path: Path, organisation: str) -> None:
+    """A self-signed RSA key and certificate for trying qms out (files mode 0600)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} (trial)"[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, TRIAL_UNIT),
+        ]
+    )
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=5 * 365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(key_pem)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def read_certificates(spec: str) -> tuple[asn1_x509.Certificate, ...]:
+    from pyhanko.keys import load_certs_from_pemder
+
+    paths = [p for p in spec.split(os.pathsep) if p.strip()]
+    try:
+        return tuple(load_certs_from_pemder(paths))
+    except (OSError, ValueError) as exc:
+        raise SigningError(f"cannot read the certificates {spec}: {exc}") from None
+
+
+def _load() -> SigningIdentity:
+    config = current_app.config
+    password = (config.get("QMS_PACK_SIGNING_PASSWORD") or "").encode() or None
+    chain = read_certificates(config.get("QMS_PACK_SIGNING_CHAIN") or "")
+    if p12 := config.get("QMS_PACK_SIGNING_P12"):
+        try:
+            data = Path(p12).read_bytes()
+            signer = signers.SimpleSigner.load_pkcs12_data(data, chain, passphrase=password)
+        except (OSError, ValueError) as exc:
+            raise SigningError(f"cannot use the PKCS#12 file {p12}: {exc}") from None
+        return SigningIdentity(signer, signer.signing_cert, chain)
+    key_path = Path(config["QMS_PACK_SIGNING_KEY"])
+    cert_path = Path(config["QMS_PACK_SIGNING_CERT"])
+    if (
+        not key_path.exists()
+        and not cert_path.exists()
+        and (key_path, cert_path) == _default_paths()
+    ):
+        log.warning("no pack signing key: making a trial certificate in %s", key_path.parent)
+        make_trial_certificate(key_path, cert_path, config["QMS_ORGANISATION"])
+    for path in (key_path, cert_path):
+        if not path.is_file():
+            raise SigningError(f"the pack signing file {path} does not exist (see `qms keys init`)")
+    signer = signers.SimpleSigner.load(
+        str(key_path), str(cert_path), key_passphrase=password, other_certs=list(chain)
+    )
+    if signer is None:
+        raise SigningError(f"cannot use the key {key_path} with the certificate {cert_path}")
+    return SigningIdentity(signer, signer.signing_cert, chain)
+
+
+def signing_identity() -> SigningIdentity:
+    """The configured identity, loaded once per process and files' modification time."""
+    config = current_app.config
+    paths = [config.get("QMS_PACK_SIGNING_P12"), config["QMS_PACK_SIGNING_KEY"]]
+    stamp = tuple(
+        (p, os.stat(p).st_mtime_ns) if p and os.path.exists(p) else (p, None) for p in paths
+    )
+    cached = current_app.extensions.get("qms.pack-signing")
+    if cached is None or cached[0] != stamp:
+        identity = _load()
+        stamp = tuple(
+            (p, os.stat(p).st_mtime_ns) if p and os.path.exists(p) else (p, None) for p in paths
+        )
+        cached = current_app.extensions["qms.pack-signing"] = (stamp, identity)
+    return cached[1]
+
+
+def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: str) -> bytes:
+    """The PDF with a PAdES signature (B-B, or B-T with a timestamp authority) added as an
+    incremental update: the signed bytes are exactly the rendered ones."""
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+    )
+    timestamper = None
+    if url := current_app.config.get("QMS_PACK_TSA_URL"):
+        timestamper = timestamps.HTTPTimeStamper(url)
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    out = signers.PdfSigner(metadata, signer=identity.signer, timestamper=timestamper).sign_pdf(
+        writer
+    )
+    return out.getvalue()
