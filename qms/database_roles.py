@@ -43,6 +43,8 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "notifications": (SELECT, INSERT, UPDATE),
     "outbox_messages": (SELECT, INSERT, UPDATE),
     "notification_settings": (SELECT, INSERT, UPDATE),
+    # Each change of the letterhead is a new row; the pack prints the latest.
+    "letterheads": (SELECT, INSERT),
     "customers": (SELECT, INSERT, UPDATE),  # the customer card is edited
     "contacts": (SELECT, INSERT, UPDATE),  # added and edited on the card, not deleted
     # States move by version-checked UPDATEs; orders and work items are never deleted.

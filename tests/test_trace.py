@@ -54,9 +54,7 @@ def _remove_an_approved_review(insider, number: str) -> None:
     if USE_POSTGRES:
         insider.execute(text("DROP TRIGGER records_no_delete ON records"))
         insider.execute(text("DROP TRIGGER signatures_no_delete ON signatures"))
-        insider.execute(
-            text("DROP TRIGGER record_contributions_no_delete ON record_contributions")
-        )
+        insider.execute(text("DROP TRIGGER record_contributions_no_delete ON record_contributions"))
     else:
         insider.execute(text("DROP TRIGGER records_no_delete"))
         insider.execute(text("DROP TRIGGER signatures_no_delete"))
@@ -70,9 +68,7 @@ def _remove_an_approved_review(insider, number: str) -> None:
     )
     insider.execute(text("DELETE FROM signatures WHERE record_id = :id"), {"id": review})
     insider.execute(text("DELETE FROM attachments WHERE record_id = :id"), {"id": review})
-    insider.execute(
-        text("DELETE FROM record_contributions WHERE record_id = :id"), {"id": review}
-    )
+    insider.execute(text("DELETE FROM record_contributions WHERE record_id = :id"), {"id": review})
     insider.execute(text("DELETE FROM records WHERE id = :id"), {"id": review})
     insider.commit()
 
