@@ -252,7 +252,7 @@ def test_a_manager_walks_an_order_to_contract_signed(page: Page):
     fire(page, "Sign the contract")
     expect(page.locator("h1")).to_contain_text("Scope of development")
     expect(page.locator("#timeline")).to_contain_text(
-        "order.sign_contract contract_review → scope_definition"
+        "Sign the contract: Contract review and conclusion → Scope of development"
     )
     shot(page, "06-contract-signed")
 
