@@ -72,8 +72,9 @@ def create_order(
         raise OrderError(f"{manager.username} is not a project manager")
     if starts_on and due_on and due_on < starts_on:
         raise OrderError("the due date is before the start date")
-    number = number or next_order_number()
-    if db.session.scalar(select(func.count()).where(Order.number == number)):
+    if not number:  # the next free one; should another order take it first, the unique
+        number = next_order_number()  # constraint refuses this one (see commit_retrying)
+    elif db.session.scalar(select(func.count()).where(Order.number == number)):
         raise OrderError(f"an order numbered '{number}' already exists")
     definition = registry().latest(WORKFLOW)
     order = Order(

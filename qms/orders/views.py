@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.forms import AdvanceForm, FilterForm, OrderForm, SalesStageForm
 from qms.orders.models import Order
@@ -91,22 +92,24 @@ def new():
         form.manager_id.data = current_user.id
     if form.validate_on_submit():
         try:
-            order = create_order(
-                actor=current_user,
-                title=form.title.data,
-                customer=db.session.get(Customer, form.customer_id.data),
-                manager=db.session.get(User, form.manager_id.data),
-                value=parse_value(form.value.data),
-                currency=form.currency.data,
-                language=form.language.data,
-                starts_on=form.starts_on.data,
-                due_on=form.due_on.data,
+            # The number is the next free one: taken by someone else meanwhile, take the next.
+            order = commit_retrying(
+                lambda: create_order(
+                    actor=current_user,
+                    title=form.title.data,
+                    customer=db.session.get(Customer, form.customer_id.data),
+                    manager=db.session.get(User, form.manager_id.data),
+                    value=parse_value(form.value.data),
+                    currency=form.currency.data,
+                    language=form.language.data,
+                    starts_on=form.starts_on.data,
+                    due_on=form.due_on.data,
+                )
             )
         except OrderError as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Order %(number)s opened.", number=order.number), "success")
             return redirect(url_for("orders.show", number=order.number))
     return render_template("orders/new.html", form=form), 422 if form.errors else 200
@@ -164,12 +167,11 @@ def sales_stage(number: str):
         abort(400)
     order = _order_or_404(number)
     try:
-        mark_stage(order, form.stage.data, current_user, form.note.data)
+        # Marked by someone else at the same moment: run again, and see it done.
+        commit_retrying(lambda: mark_stage(order, form.stage.data, current_user, form.note.data))
     except SalesStageError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        db.session.commit()
     return redirect(url_for("orders.show", number=number) + "#sales")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from threading import Lock
 
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -17,6 +18,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_SCHEME = "qms-static:///"
 _fonts = FontConfiguration()
+# Pango and its font caches, shared through _fonts, are not safe to use from two threads
+# at once: concurrent renders in one process were seen spinning forever in line breaking.
+# One render at a time per process (others run in parallel in other workers); layout
+# holds the GIL anyway, so threads lose no throughput by waiting.
+_rendering = Lock()
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -38,7 +44,8 @@ class StaticOnlyFetcher(URLFetcher):
 def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None) -> tuple[bytes, int]:
     """The PDF bytes of `html`, and its page count."""
     fetcher = fetcher or StaticOnlyFetcher()
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).render(
-        font_config=_fonts
-    )
-    return document.write_pdf(), len(document.pages)
+    with _rendering:
+        document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).render(
+            font_config=_fonts
+        )
+        return document.write_pdf(), len(document.pages)

@@ -1,6 +1,7 @@
 """Error pages: every failure answers with a status and words a person can act on, and
-a page that answers a form offers the way back to it. Whatever the failure, the
-transaction is rolled back first: nothing is half-saved.
+a page that answers a form offers the way back to it. Races (a row changed, a unique
+value taken by someone else meanwhile) answer 409; a database that does not answer,
+503. Whatever the failure, the transaction is rolled back first: nothing is half-saved.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
+from qms.database.faults import is_race
 from qms.extensions import db
 
 log = logging.getLogger("qms.web")
@@ -66,7 +69,8 @@ def register_error_pages(app: Flask) -> None:
             ),
         )
     app.register_error_handler(CSRFError, _csrf)
-    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(StaleDataError, _changed_meanwhile)
+    app.register_error_handler(DBAPIError, _database_error)
 
 
 def _csrf(error: CSRFError):
@@ -78,6 +82,22 @@ def _csrf(error: CSRFError):
     )
 
 
+def _changed_meanwhile(error: StaleDataError):
+    """Someone changed the row between our reading and our writing it (version check)."""
+    return render_error(409, detail=_l("Nothing of yours was saved."))
+
+
+def _database_error(error: DBAPIError):
+    if is_race(error):
+        detail = _l(
+            "Someone else saved the same thing at the same moment; nothing of yours was saved."
+        )
+        return render_error(409, detail=detail)
+    if isinstance(error, OperationalError):
+        return database_unavailable(error)
+    raise error
+
+
 def _static_page(code: int, english: str, russian: str) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{code}</title>"
@@ -86,7 +106,7 @@ def _static_page(code: int, english: str, russian: str) -> str:
     )
 
 
-def _first_line(error: OperationalError) -> str:
+def _first_line(error: DBAPIError) -> str:
     return str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else repr(error)
 
 

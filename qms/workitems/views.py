@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from qms.audit.models import AuditEvent
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.timeutil import utcnow
@@ -111,22 +112,24 @@ def new():
                 errors.append(_("The date received must be a date (YYYY-MM-DD)."))
         if not errors:
             try:
-                item = open_item(
-                    workflow,
-                    current_user,
-                    title=values.get("title", ""),
-                    description=values.get("description", ""),
-                    order=order,
-                    customer=customer,
-                    channel=values.get("channel") or None,
-                    source=values.get("source") or None,
-                    received_on=received,
+                # The number is the next free one: taken by someone else meanwhile, take the next.
+                item = commit_retrying(
+                    lambda: open_item(
+                        workflow,
+                        current_user,
+                        title=values.get("title", ""),
+                        description=values.get("description", ""),
+                        order=order,
+                        customer=customer,
+                        channel=values.get("channel") or None,
+                        source=values.get("source") or None,
+                        received_on=received,
+                    )
                 )
             except WorkItemError as exc:
                 db.session.rollback()
                 errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(_("%(number)s opened.", number=item.number), "success")
                 return redirect(url_for("workitems.show", number=item.number))
     return render_template(
@@ -173,13 +176,16 @@ def advance(number: str):
         k.removeprefix("input_"): v for k, v in request.form.items() if k.startswith("input_")
     }
     try:
-        advance_item(
-            item,
-            trigger,
-            current_user,
-            values=values,
-            reason=request.form.get("reason"),
-            expected_version=request.form.get("version", type=int),
+        # A transition may open a corrective action, whose number may be taken meanwhile.
+        commit_retrying(
+            lambda: advance_item(
+                item,
+                trigger,
+                current_user,
+                values=values,
+                reason=request.form.get("reason"),
+                expected_version=request.form.get("version", type=int),
+            )
         )
     except TransitionRefused as exc:
         db.session.rollback()
@@ -188,6 +194,5 @@ def advance(number: str):
         db.session.rollback()
         abort(409, str(exc))
     else:
-        db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for("workitems.show", number=number))
