@@ -1,5 +1,6 @@
-"""What the database's refusals mean, for every edge (web, CLI).
+"""What the database can hold and what its refusals mean, for every edge (web, CLI).
 
+- `limits`: the ranges and lengths the columns hold, checked before anything is written;
 - `faults`: a database error read as a race or as something else;
 - `retry`: committing work that takes the next free number, again when a concurrent
   transaction took it first.

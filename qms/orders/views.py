@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.limits import InputRefused
 from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.forms import AdvanceForm, FilterForm, OrderForm, SalesStageForm
@@ -22,6 +23,7 @@ from qms.orders.services import (
     parse_value,
 )
 from qms.web.choices import options
+from qms.web.inputs import page_number, valid_data
 from qms.web.permissions import requires
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import registry
@@ -50,17 +52,22 @@ def index():
     form.manager_id.choices = options(
         {"": _("any manager")} | {m.id: m.full_name for m in _managers()}
     )
-    form.validate()
-    filters = OrderFilter(
-        q=form.q.data or "",
-        state=form.state.data or "",
-        manager_id=form.manager_id.data,
+    valid = form.validate()
+    filters = OrderFilter(  # a filter that is not valid is shown with its error, not applied
+        q=valid_data(form.q) or "",
+        state=valid_data(form.state) or "",
+        manager_id=valid_data(form.manager_id),
         overdue=bool(form.overdue.data),
     )
     page = db.paginate(
-        filtered_orders(filters), per_page=current_app.config["QMS_PAGE_SIZE"], error_out=False
+        filtered_orders(filters),
+        page=page_number(),
+        per_page=current_app.config["QMS_PAGE_SIZE"],
+        error_out=False,
     )
-    return render_template("orders/index.html", form=form, page=page, states=_state_choices())
+    return render_template(
+        "orders/index.html", form=form, page=page, states=_state_choices()
+    ), 200 if valid else 400
 
 
 @blueprint.get("/board")
@@ -106,7 +113,7 @@ def new():
                     due_on=form.due_on.data,
                 )
             )
-        except OrderError as exc:
+        except (OrderError, InputRefused) as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
         else:

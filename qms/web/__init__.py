@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from qms.extensions import babel, csrf, db, login_manager
 from qms.web.errors import register_error_pages
+from qms.web.inputs import DatabaseIntConverter
 from qms.web.permissions import can
 from qms.web.security import init_security_headers
 
@@ -22,6 +23,8 @@ def select_locale() -> str:
 
 
 def init_web(app: Flask) -> None:
+    # Before any blueprint: every `<int:...>` route gets the bounded converter.
+    app.url_map.converters["int"] = DatabaseIntConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from qms.database.faults import is_race
+from qms.database.limits import InputRefused
 from qms.extensions import db
 
 log = logging.getLogger("qms.web")
@@ -71,6 +72,8 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(StaleDataError, _changed_meanwhile)
     app.register_error_handler(DBAPIError, _database_error)
+    # A value no column holds, refused by a service or by the check before each flush.
+    app.register_error_handler(InputRefused, lambda e: render_error(400, detail=str(e)))
 
 
 def _csrf(error: CSRFError):

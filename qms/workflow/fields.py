@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from qms.catalogue import Text
+from qms.database.limits import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 FIELD_TYPES = ("text", "date", "user", "choice", "flag", "kinds")
 
@@ -37,9 +38,13 @@ def clean_input(field: FieldDef, raw: Any, *, usernames: set[str], kinds: set[st
         raise InputError(f"'{label}' is required")
     if field.type == "date":
         try:
-            return date.fromisoformat(text).isoformat()
+            value = date.fromisoformat(text)
         except ValueError:
             raise InputError(f"'{label}' must be a date (YYYY-MM-DD)") from None
+        if not date_in_range(value):
+            earliest, latest = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat()
+            raise InputError(f"'{label}' must be between {earliest} and {latest}")
+        return value.isoformat()
     if field.type == "user":
         if text not in usernames:
             raise InputError(f"'{label}': no active user '{text}'")

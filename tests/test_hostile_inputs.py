@@ -1,0 +1,147 @@
+"""Inputs the database cannot hold get a clear 4xx naming what is wrong, never a 500.
+
+Each row was a 500 on SQLite, PostgreSQL or both: integers beyond the id columns' range,
+page numbers past any offset, far dates, NaN and huge amounts, NUL in the path, text
+longer than its column.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from qms.extensions import db
+from qms.orders.models import Order
+from qms.records.models import Attachment
+from qms.workitems.models import WorkItem
+from tests.web_helpers import build_world, login
+
+HUGE = "9" * 23
+GETS = [
+    (f"/records/{HUGE}", 404, "There is no such page"),
+    ("/records/3000000000", 404, "There is no such page"),
+    ("/customers/3000000000", 404, "There is no such page"),
+    ("/orders/x/packs/3000000000.pdf", 404, "There is no such page"),
+    (f"/orders?page={10**25}", 404, "There is no such page"),
+    (f"/audit/events?page={10**25}", 404, "There is no such page"),
+    (f"/items?page={10**25}", 404, "There is no such page"),
+    (f"/orders?manager_id={HUGE}", 400, "Not a valid choice"),
+    ("/orders?manager_id=3000000000", 400, "Not a valid choice"),
+    (f"/audit/trace?customer={HUGE}", 400, "Not a valid choice"),
+    (f"/audit/trace.csv?customer={HUGE}", 400, "Not a valid choice"),
+    ("/audit/trace?date_to=9999-12-31", 400, "between 1900-01-01 and 2200-12-31"),
+    ("/audit/events?date_to=9999-12-31", 400, "between 1900-01-01 and 2200-12-31"),
+    ("/audit/events.csv?date_to=9999-12-31", 400, "between 1900-01-01 and 2200-12-31"),
+    ("/audit/events?date_from=0001-01-01", 400, "between 1900-01-01 and 2200-12-31"),
+    ("/audit/report.pdf?date_to=9999-12-31", 400, "between 1900-01-01 and 2200-12-31"),
+    ("/items?workflow=x", 400, "no kind of work item"),
+    ("/orders/%00", 400, "NUL character"),
+    ("/items/%00", 400, "NUL character"),
+    ("/orders/a%00b/compliance", 400, "NUL character"),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), GETS)
+def test_hostile_query_or_path_answers_4xx_with_a_message(app, client, url, status, message):
+    app.config["WTF_CSRF_ENABLED"] = False
+    build_world()
+    login(client, "auditor")  # reads everything, the audit report included
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", "is not an amount of money"),
+        ("-Infinity", "is not an amount of money"),
+        ("1e400", "at most 999 999 999 999.99"),
+        ("9" * 31, "at most 999 999 999 999.99"),
+        ("1000000000000", "at most 999 999 999 999.99"),
+        ("-5", "cannot be negative"),
+    ],
+)
+def test_order_value_the_column_cannot_hold_is_refused_on_the_form(app, client, value, message):
+    app.config["WTF_CSRF_ENABLED"] = False
+    world = build_world()
+    login(client, "manager")
+    before = db.session.scalar(select(func.count()).select_from(Order))
+    response = client.post(
+        "/orders/new",
+        data={
+            "title": "Заказ",
+            "customer_id": world["customer"].id,
+            "manager_id": world["team"]["manager"].id,
+            "value": value,
+            "currency": "RUB",
+            "language": "ru",
+        },
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("starts_on", "9999-12-31"), ("due_on", "9999-12-31")]
+)
+def test_far_order_dates_are_refused_on_the_form(app, client, field, value):
+    app.config["WTF_CSRF_ENABLED"] = False
+    world = build_world()
+    login(client, "manager")
+    response = client.post(
+        "/orders/new",
+        data={
+            "title": "Заказ",
+            "customer_id": world["customer"].id,
+            "manager_id": world["team"]["manager"].id,
+            "currency": "RUB",
+            "language": "ru",
+            field: value,
+        },
+    )
+    assert response.status_code == 422
+    assert "between 1900-01-01 and 2200-12-31" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"received_on": "9999-12-31"}, "between 1900-01-01 and 2200-12-31"),
+        ({"received_on": "1000-01-01"}, "between 1900-01-01 and 2200-12-31"),
+        ({"title": "Ж" * 400}, "Title: at most 300 characters"),
+        ({"customer": HUGE}, "There is no such customer"),
+        ({"order": "x" * 400}, "There is no order numbered"),
+    ],
+)
+def test_new_complaint_with_input_the_database_cannot_hold_is_refused(app, client, form, message):
+    app.config["WTF_CSRF_ENABLED"] = False
+    world = build_world()
+    login(client, "manager")
+    data = {"workflow": "complaint", "title": "Жалоба", "channel": "email"}
+    data |= {"customer": str(world["customer"].id)} | form
+    response = client.post("/items/new", data=data)
+    assert response.status_code == 422, response.get_data(as_text=True)[:2000]
+    assert message in response.get_data(as_text=True)
+    assert not db.session.scalar(select(func.count()).where(WorkItem.workflow == "complaint"))
+
+
+def test_a_long_attachment_name_is_shortened_keeping_its_extension(app, client):
+    app.config["WTF_CSRF_ENABLED"] = False
+    world = build_world()
+    login(client, "engineer")
+    name = "отчёт-" + "a" * 300 + ".pdf"
+    response = client.post(
+        f"/records/{world['draft'].id}/attachments",
+        data={"file": (io.BytesIO(b"%PDF-1.4 test"), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    stored = db.session.scalars(select(Attachment.filename)).one()
+    assert len(stored) <= 255
+    assert stored.endswith(".pdf") and "aaaa" in stored
+    download = client.get(f"/attachments/1/{stored}")
+    assert download.status_code == 200
