@@ -8,14 +8,18 @@ longer than its column.
 from __future__ import annotations
 
 import io
+import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from qms.database.limits import InputRefused
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Attachment
 from qms.workitems.models import WorkItem
+from tests.factories import make_order, make_team
 from tests.web_helpers import build_world, login
 
 HUGE = "9" * 23
@@ -145,3 +149,40 @@ def test_a_long_attachment_name_is_shortened_keeping_its_extension(app, client):
     assert stored.endswith(".pdf") and "aaaa" in stored
     download = client.get(f"/attachments/1/{stored}")
     assert download.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda o: setattr(o, "title", "я" * 301), "orders.title: at most 300 characters"),
+        (lambda o: setattr(o, "value", Decimal("1e12")), "orders.value: at most 12 digits"),
+        (lambda o: setattr(o, "manager_id", 2**31), "orders.manager_id: at most 2147483647"),
+    ],
+)
+def test_a_value_no_column_holds_is_refused_before_the_database_sees_it(app, change, message):
+    """The last resort behind the forms and services, the same on SQLite (which would keep
+    it) and PostgreSQL (which would fail with an error of its own)."""
+    order = make_order(make_team())
+    db.session.commit()
+    change(order)
+    with pytest.raises(InputRefused, match=re.escape(message)):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_text_that_slips_past_the_service_is_refused_on_the_form_naming_the_column(
+    app, client, monkeypatch
+):
+    app.config["WTF_CSRF_ENABLED"] = False
+    world = build_world()
+    login(client, "manager")
+    # A service that forgot its length check: the title then reaches the flush as it is.
+    monkeypatch.setattr("qms.workitems.services.check_lengths", lambda model, **values: None)
+    response = client.post(
+        "/items/new",
+        data={"workflow": "corrective-action", "title": "Ж" * 301, "source": "other"},
+    )
+    assert response.status_code == 422
+    assert "work_items.title: at most 300 characters (301 given)" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(WorkItem)) == 1  # the world's
+    assert world["item"].workflow == "corrective-action"
