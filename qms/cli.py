@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from qms.catalogue import CatalogueError
+from qms.database.faults import WriteRefused, write_refusal
 from qms.extensions import db
 from qms.workflow.definition import WorkflowError
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
@@ -31,6 +32,11 @@ USER_ERRORS = (
 
 def _database_message(exc: SQLAlchemyError) -> str:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    refusal = write_refusal(exc)
+    if refusal is WriteRefused.DISK_FULL:
+        return f"the database refused the write: the disk is full; nothing was saved ({text})"
+    if refusal is WriteRefused.READ_ONLY:
+        return f"the database refused the write: it is read-only; nothing was saved ({text})"
     if isinstance(exc, OperationalError | ProgrammingError) and (
         "no such table" in text or "does not exist" in text
     ):

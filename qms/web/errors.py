@@ -1,7 +1,9 @@
-"""Error pages: every failure answers with a status and words a person can act on, and
-a page that answers a form offers the way back to it. Races (a row changed, a unique
-value taken by someone else meanwhile) answer 409; a database that does not answer,
-503. Whatever the failure, the transaction is rolled back first: nothing is half-saved.
+"""Error pages: every failure answers with a status and words a person can act on.
+
+Races (a row changed, a unique value taken by someone else meanwhile) answer 409 with a
+way back to the page; a database that answers but refuses to write answers 507 (disk
+full) or 503 (read-only), saying which; one that does not answer, 503. Whatever the
+failure, the transaction is rolled back first: nothing is half-saved.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from qms.database.faults import is_race
+from qms.database.faults import WriteRefused, is_race, write_refusal
 from qms.database.limits import InputRefused
 from qms.extensions import db
 
@@ -32,8 +34,23 @@ MESSAGES = {
     500: _l("Something went wrong on our side; nothing was saved."),
     503: _l("The database cannot be reached right now. Try again in a minute."),
 }
+WRITE_REFUSED = {
+    WriteRefused.DISK_FULL: (507, _l("The database refused the write: the disk is full.")),
+    WriteRefused.READ_ONLY: (503, _l("The database refused the write: it is read-only.")),
+}
+# For when even reading the user's language fails: both languages.
+STATIC_WRITE_REFUSED = {
+    WriteRefused.DISK_FULL: (
+        "The database refused the write: the disk is full. Nothing was saved.",
+        "База данных отказалась записывать: диск заполнен. Ничего не сохранено.",
+    ),
+    WriteRefused.READ_ONLY: (
+        "The database refused the write: it is read-only. Nothing was saved.",
+        "База данных отказалась записывать: она доступна только для чтения. Ничего не сохранено.",
+    ),
+}
 # Pages that answer a form: they offer the way back to it.
-WAY_BACK = (400, 409)
+WAY_BACK = (400, 409, 503, 507)
 
 
 def way_back() -> str | None:
@@ -91,6 +108,8 @@ def _changed_meanwhile(error: StaleDataError):
 
 
 def _database_error(error: DBAPIError):
+    if refusal := write_refusal(error):
+        return _write_refused(refusal, error)
     if is_race(error):
         detail = _l(
             "Someone else saved the same thing at the same moment; nothing of yours was saved."
@@ -99,6 +118,22 @@ def _database_error(error: DBAPIError):
     if isinstance(error, OperationalError):
         return database_unavailable(error)
     raise error
+
+
+def _write_refused(refusal: WriteRefused, error: DBAPIError):
+    """The database answers but will not write: say which, in the user's language (it can
+    still read their setting), or in both when even reading fails."""
+    log.error("the database refused a write (%s): %s", refusal.value, _first_line(error))
+    code, message = WRITE_REFUSED[refusal]
+    headers = {"Retry-After": "300"}
+    detail = _l("Nothing was saved. Tell the administrator, then go back and send it again.")
+    try:
+        page, status = render_error(code, message, detail)
+    except SQLAlchemyError:
+        db.session.rollback()
+        english, russian = STATIC_WRITE_REFUSED[refusal]
+        page, status = _static_page(code, english, russian), code
+    return page, status, headers
 
 
 def _static_page(code: int, english: str, russian: str) -> str:
