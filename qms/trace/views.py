@@ -12,6 +12,7 @@ from qms.audit.trail import verify_chain
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
+from qms.spreadsheet import safe_row
 from qms.trace.export import to_csv, to_json, to_xlsx
 from qms.trace.forms import EventFilterForm, NoteForm, PeriodForm, TraceFilterForm
 from qms.trace.matrix import build_matrix
@@ -227,20 +228,22 @@ def events_csv():
     )
     for e in db.session.scalars(events_query(_event_filter(form))).yield_per(1000):
         writer.writerow(
-            [
-                e.seq,
-                e.occurred_at.isoformat(),
-                e.actor_name,
-                e.action,
-                e.entity_type,
-                e.entity_id,
-                e.order_id,
-                e.from_state,
-                e.to_state,
-                e.reason,
-                e.changes,
-                e.hash,
-            ]
+            safe_row(
+                [
+                    e.seq,
+                    e.occurred_at.isoformat(),
+                    e.actor_name,
+                    e.action,
+                    e.entity_type,
+                    e.entity_id,
+                    e.order_id,
+                    e.from_state,
+                    e.to_state,
+                    e.reason,
+                    e.changes,
+                    e.hash,
+                ]
+            )
         )
     return Response(
         out.getvalue(),
