@@ -11,9 +11,10 @@ from flask.cli import FlaskGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from qms.catalogue import CatalogueError
-from qms.database.faults import WriteRefused, write_refusal
+from qms.database.faults import WriteRefused, is_race, write_refusal
 from qms.extensions import db
 from qms.workflow.definition import WorkflowError
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
@@ -37,6 +38,11 @@ def _database_message(exc: SQLAlchemyError) -> str:
         return f"the database refused the write: the disk is full; nothing was saved ({text})"
     if refusal is WriteRefused.READ_ONLY:
         return f"the database refused the write: it is read-only; nothing was saved ({text})"
+    if is_race(exc) or isinstance(exc, StaleDataError):
+        return (
+            "someone else changed the same data at the same moment; "
+            f"nothing was saved, run the command again ({text})"
+        )
     if isinstance(exc, OperationalError | ProgrammingError) and (
         "no such table" in text or "does not exist" in text
     ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from qms.audit.models import AuditEvent
 from qms.audit.trail import verify_chain
@@ -225,3 +226,19 @@ def test_the_same_file_attached_ten_times_at_once_is_stored_once_per_success(app
     assert successes >= 1
     assert _count(Attachment.record_id == record.id, of=Attachment) == successes
     assert verify_chain().intact
+
+
+def test_the_command_line_says_a_lost_race_in_one_line(app, team, runner, monkeypatch):
+    order = make_order(team)
+    db.session.commit()
+
+    def changed_meanwhile(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'orders' expected to update 1 row(s)")
+
+    monkeypatch.setattr("qms.orders.cli.advance_order", changed_meanwhile)
+    result = runner.invoke(["advance", order.number, "accept_enquiry", "--as", "manager"])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith(
+        "Error: someone else changed the same data at the same moment; nothing was saved"
+    )
