@@ -19,7 +19,9 @@ from qms.database.faults import is_race
 from qms.extensions import db
 
 T = TypeVar("T")
-ATTEMPTS = 8
+# Each round at least one of those who collided keeps the number, so this many people
+# sending the same form at the very same moment all get through.
+ATTEMPTS = 20
 
 
 def commit_retrying(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
