@@ -28,7 +28,7 @@ from qms.audit.trail import verify_chain
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.records.models import Attachment, Record
-from tests.conftest import USE_POSTGRES, FreshContextClient, QmsRunner, _admin, _config
+from tests.conftest import BASE_URL, USE_POSTGRES, FreshContextClient, QmsRunner, _admin, _config
 from tests.web_helpers import build_world, login
 
 DISK_FULL_RU = "База данных отказалась записывать: диск заполнен."
@@ -216,7 +216,9 @@ def test_a_full_postgresql_tablespace_answers_507(app, client, small_disk):
     os.chown(small_disk, owner.pw_uid, owner.pw_gid)
     space = f"qms_small_{uuid.uuid4().hex[:8]}"
     _admin(f"CREATE TABLESPACE {space} LOCATION '{small_disk}'")
-    engine = sa.create_engine(server, poolclass=sa.pool.NullPool)  # the owner's connection
+    # The server's administrator moves the table (the application's role may not).
+    admin = make_url(BASE_URL).set(database=server.database)
+    engine = sa.create_engine(admin, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
             connection.execute(sa.text(f"ALTER TABLE blobs SET TABLESPACE {space}"))
