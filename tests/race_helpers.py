@@ -93,22 +93,27 @@ class Answer:
 def race(
     app,
     usernames: list[str],
-    page: str,
-    action: str,
+    page: str | Callable[[int], str],
+    action: str | Callable[[int], str],
     fill: dict | Callable[[int], dict] | None = None,
     having: dict | None = None,
 ) -> list[Answer]:
     """Each user reads `page`, then all send its form to `action` at the same moment.
 
-    `fill` overrides fields (a function gets the client's index). An exception that
-    escapes a view (a 500 in production) fails the test there and then.
+    `page`, `action` and `fill` (fields to override) may be functions of the client's
+    index, for clients acting on different things. An exception that escapes a view (a
+    500 in production) fails the test there and then.
     """
-    clients, forms = [], []
-    for username in usernames:
+    clients, forms, actions = [], [], []
+    for index, username in enumerate(usernames):
         client = FreshContextClient(app, app.response_class, use_cookies=True)
         assert login(client, username).status_code == 302, f"{username} cannot log in"
-        html = client.get(page).get_data(as_text=True)
-        forms.append(form_on(html, page, action, **(having or {})))
+        url = page(index) if callable(page) else page
+        target = action(index) if callable(action) else action
+        html = client.get(url).get_data(as_text=True)
+        forms.append(form_on(html, url, target, **(having or {})))
+        # A form with no action posts back to its page, query string and all.
+        actions.append(url if urlsplit(url).path == target else target)
         clients.append(client)
     for index, form in enumerate(forms):
         form.update(fill(index) if callable(fill) else fill or {})
@@ -118,7 +123,7 @@ def race(
     def send(index: int) -> None:
         try:
             barrier.wait()
-            response = clients[index].post(action, data=forms[index])
+            response = clients[index].post(actions[index], data=forms[index])
             answers[index] = Answer(
                 response.status_code,
                 response.get_data(as_text=True),

@@ -20,6 +20,7 @@ from qms.records.models import Attachment, Record, Signature
 from qms.records.services import create_record
 from qms.trace.models import AuditNote
 from qms.workitems.models import WorkItem
+from qms.workitems.services import advance_item, open_item
 from tests.factories import approved_record, make_order, make_team
 from tests.race_helpers import assert_success_or_clear_conflict, race
 
@@ -241,3 +242,64 @@ def test_the_command_line_says_a_lost_race_in_one_line(app, team, runner, monkey
     assert result.output.startswith(
         "Error: someone else changed the same data at the same moment; nothing was saved"
     )
+
+
+def test_ten_complaints_investigated_at_once_each_open_their_own_corrective_action(app, team):
+    order = make_order(team)
+    complaints = []
+    for i in range(10):
+        complaint = open_item(
+            "complaint", team["manager"], title=f"Жалоба {i}", order=order, channel="email"
+        )
+        advance_item(complaint, "acknowledge", team["manager"])
+        complaints.append(complaint.number)
+    db.session.commit()
+    answers = race(
+        app,
+        ["manager", "engineer"] * 5,
+        lambda i: f"/items/{complaints[i]}",
+        lambda i: f"/items/{complaints[i]}/advance",
+        {"input_findings": "брак пайки", "input_corrective_action_needed": "yes"},
+        having={"trigger": "investigate"},
+    )
+    assert all(a.status == 302 for a in answers), [(a.status, a.text[:300]) for a in answers]
+    actions = select(WorkItem.number).where(WorkItem.workflow == "corrective-action")
+    assert len(set(db.session.scalars(actions))) == 10
+    assert _events("complaint.investigate") == _events("corrective-action.opened") == 10
+
+
+def test_ten_contacts_and_ten_records_added_at_once_are_all_kept(app, team):
+    order = make_order(team)
+    db.session.commit()
+    customer_url = f"/customers/{order.customer_id}"
+    answers = race(
+        app,
+        ["manager", "admin"] * 5,
+        customer_url,
+        f"{customer_url}/contacts",
+        lambda i: {"name": f"Контакт {i}"},
+    )
+    assert all(a.status == 302 for a in answers)
+    assert _events("customer.contact_added") == 10
+    new_record = f"/orders/{order.number}/records/new?kind=enquiry"
+    answers = race(
+        app,
+        ["engineer", "manager"] * 5,
+        new_record,
+        f"/orders/{order.number}/records/new",
+        lambda i: {"title": f"Запрос {i}"},
+    )
+    assert all(a.status == 302 for a in answers), [(a.status, a.text[:300]) for a in answers]
+    assert _count(Record.order_id == order.id, of=Record) == 10
+
+
+def test_one_user_changing_their_language_from_two_tabs_at_once(app, team):
+    answers = race(
+        app,
+        ["manager"] * 6,
+        "/settings/language",
+        "/settings/language",
+        lambda i: {"language": ["ru", "en"][i % 2]},
+    )
+    assert_success_or_clear_conflict(answers)
+    assert sum(a.succeeded for a in answers) >= 1
