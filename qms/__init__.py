@@ -48,8 +48,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # The models must be imported for the metadata (and so migrations) to see them; the
-    # anchor registers the hook that anchors each committed batch of audit events.
+    # anchor registers the hook that anchors each committed batch of audit events, the
+    # limits the check of every flush against what the columns hold.
     import qms.audit.anchor
+    import qms.database.limits
     import qms.models  # noqa: F401
 
     init_web(app)

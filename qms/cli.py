@@ -12,9 +12,11 @@ from flask_babel import refresh
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from qms.audit.origin import acting_from, command_line_origin
 from qms.catalogue import CatalogueError
+from qms.database.faults import WriteRefused, is_race, write_refusal
 from qms.database_roles import RoleSetupError
 from qms.extensions import db
 from qms.i18n import LANGUAGES, command_language
@@ -36,6 +38,16 @@ USER_ERRORS = (
 
 def _database_message(exc: SQLAlchemyError) -> str:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    refusal = write_refusal(exc)
+    if refusal is WriteRefused.DISK_FULL:
+        return f"the database refused the write: the disk is full; nothing was saved ({text})"
+    if refusal is WriteRefused.READ_ONLY:
+        return f"the database refused the write: it is read-only; nothing was saved ({text})"
+    if is_race(exc) or isinstance(exc, StaleDataError):
+        return (
+            "someone else changed the same data at the same moment; "
+            f"nothing was saved, run the command again ({text})"
+        )
     if isinstance(exc, OperationalError | ProgrammingError) and (
         "no such table" in text or "does not exist" in text
     ):

@@ -48,6 +48,7 @@ def test_first_start_creates_the_database_loads_the_demo_once_and_serves(tmp_pat
         "status": "ok",
         "database": "reachable",
         "migrations": "current",
+        "writable": True,
     }
     with app.app_context():
         from qms.extensions import db

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from qms.audit.models import AuditEvent
+from qms.database.faults import write_probe
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
@@ -69,16 +70,19 @@ def index():
 
 @blueprint.get("/healthz")
 def healthz():
-    """For load balancers: 200 when the database answers and its schema is current."""
-    try:
-        with db.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
-    except SQLAlchemyError:
-        return jsonify(status="error", database="unreachable"), 503
+    """For load balancers: 200 when the database answers, its schema is current and it
+    would keep a write (not read-only, disk not full); 503 otherwise, saying which."""
     head = ScriptDirectory.from_config(
         current_app.extensions["migrate"].migrate.get_config()
     ).get_heads()
-    if set(current) != set(head):
+    try:
+        with db.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+            current_schema = set(current) == set(head)
+            refusal = write_probe(connection) if current_schema else None
+    except SQLAlchemyError:
+        return jsonify(status="error", database="unreachable"), 503
+    if not current_schema:
         return jsonify(
             status="error",
             database="reachable",
@@ -86,4 +90,12 @@ def healthz():
             schema=sorted(current),
             code=sorted(head),
         ), 503
-    return jsonify(status="ok", database="reachable", migrations="current")
+    if refusal is not None:
+        return jsonify(
+            status="error",
+            database="reachable",
+            migrations="current",
+            writable=False,
+            problem=f"the database refuses writes: {refusal.value}",
+        ), 503
+    return jsonify(status="ok", database="reachable", migrations="current", writable=True)

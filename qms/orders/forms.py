@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from qms.orders.services import OrderError, parse_value
 from qms.web.choices import options
+from qms.web.validators import sane_date
 
 CURRENCIES = {"RUB": "RUB", "EUR": "EUR", "USD": "USD", "GBP": "GBP"}
 
@@ -28,8 +29,8 @@ class OrderForm(FlaskForm):
         choices=options({"ru": "Русский", "en": "English"}),
         default="ru",
     )
-    starts_on = DateField(_l("Starts on"), validators=[Optional()])
-    due_on = DateField(_l("Due on"), validators=[Optional()])
+    starts_on = DateField(_l("Starts on"), validators=[Optional(), sane_date])
+    due_on = DateField(_l("Due on"), validators=[Optional(), sane_date])
 
     def validate_value(self, field):
         try:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.limits import MAX_MONEY, check_date, check_lengths
 from qms.extensions import db
 from qms.notify.services import notify
 from qms.orders.models import Order
@@ -40,15 +41,24 @@ def next_order_number(today: date | None = None) -> str:
 
 
 def parse_value(text: str | None) -> Decimal | None:
+    """An amount of money as the value column holds it (Numeric(14, 2)), or OrderError."""
     if text is None or str(text).strip() == "":
         return None
     try:
         value = Decimal(str(text).replace(" ", "").replace(",", "."))
     except InvalidOperation:
-        raise OrderError(f"'{text}' is not an amount of money") from None
-    if value < 0 or not value.is_finite():
+        value = None
+    if value is None or not value.is_finite():  # NaN and infinities parse as Decimals
+        raise OrderError(f"'{text}' is not an amount of money")
+    if value < 0:
         raise OrderError("the value cannot be negative")
-    return value.quantize(Decimal("0.01"))
+    too_large = OrderError(f"the value is too large: at most {MAX_MONEY:,}".replace(",", " "))
+    if value > MAX_MONEY:  # before rounding, which fails on more digits than it keeps
+        raise too_large
+    value = value.quantize(Decimal("0.01"))
+    if value > MAX_MONEY:  # 999 999 999 999.995 rounds up past it
+        raise too_large
+    return value
 
 
 def create_order(
@@ -73,8 +83,14 @@ def create_order(
         raise OrderError(f"{manager.username} is not a project manager")
     if starts_on and due_on and due_on < starts_on:
         raise OrderError("the due date is before the start date")
-    number = number or next_order_number()
-    if db.session.scalar(select(func.count()).where(Order.number == number)):
+    check_date(starts_on, "Starts on")
+    check_date(due_on, "Due on")
+    check_lengths(Order, title=title.strip(), number=number)
+    if value is not None:
+        parse_value(str(value))  # the same limits whatever the caller parsed it with
+    if not number:  # the next free one; should another order take it first, the unique
+        number = next_order_number()  # constraint refuses this one (see commit_retrying)
+    elif db.session.scalar(select(func.count()).where(Order.number == number)):
         raise OrderError(f"an order numbered '{number}' already exists")
     definition = registry().latest(WORKFLOW)
     order = Order(

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.limits import InputRefused
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.forms import AdvanceForm, FilterForm, OrderForm, SalesStageForm
 from qms.orders.models import Order
@@ -21,6 +23,7 @@ from qms.orders.services import (
     parse_value,
 )
 from qms.web.choices import options
+from qms.web.inputs import page_number, valid_data
 from qms.web.permissions import requires
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import registry
@@ -49,17 +52,22 @@ def index():
     form.manager_id.choices = options(
         {"": _("any manager")} | {m.id: m.full_name for m in _managers()}
     )
-    form.validate()
-    filters = OrderFilter(
-        q=form.q.data or "",
-        state=form.state.data or "",
-        manager_id=form.manager_id.data,
+    valid = form.validate()
+    filters = OrderFilter(  # a filter that is not valid is shown with its error, not applied
+        q=valid_data(form.q) or "",
+        state=valid_data(form.state) or "",
+        manager_id=valid_data(form.manager_id),
         overdue=bool(form.overdue.data),
     )
     page = db.paginate(
-        filtered_orders(filters), per_page=current_app.config["QMS_PAGE_SIZE"], error_out=False
+        filtered_orders(filters),
+        page=page_number(),
+        per_page=current_app.config["QMS_PAGE_SIZE"],
+        error_out=False,
     )
-    return render_template("orders/index.html", form=form, page=page, states=_state_choices())
+    return render_template(
+        "orders/index.html", form=form, page=page, states=_state_choices()
+    ), 200 if valid else 400
 
 
 @blueprint.get("/board")
@@ -91,22 +99,24 @@ def new():
         form.manager_id.data = current_user.id
     if form.validate_on_submit():
         try:
-            order = create_order(
-                actor=current_user,
-                title=form.title.data,
-                customer=db.session.get(Customer, form.customer_id.data),
-                manager=db.session.get(User, form.manager_id.data),
-                value=parse_value(form.value.data),
-                currency=form.currency.data,
-                language=form.language.data,
-                starts_on=form.starts_on.data,
-                due_on=form.due_on.data,
+            # The number is the next free one: taken by someone else meanwhile, take the next.
+            order = commit_retrying(
+                lambda: create_order(
+                    actor=current_user,
+                    title=form.title.data,
+                    customer=db.session.get(Customer, form.customer_id.data),
+                    manager=db.session.get(User, form.manager_id.data),
+                    value=parse_value(form.value.data),
+                    currency=form.currency.data,
+                    language=form.language.data,
+                    starts_on=form.starts_on.data,
+                    due_on=form.due_on.data,
+                )
             )
-        except OrderError as exc:
+        except (OrderError, InputRefused) as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Order %(number)s opened.", number=order.number), "success")
             return redirect(url_for("orders.show", number=order.number))
     return render_template("orders/new.html", form=form), 422 if form.errors else 200
@@ -164,12 +174,11 @@ def sales_stage(number: str):
         abort(400)
     order = _order_or_404(number)
     try:
-        mark_stage(order, form.stage.data, current_user, form.note.data)
+        # Marked by someone else at the same moment: run again, and see it done.
+        commit_retrying(lambda: mark_stage(order, form.stage.data, current_user, form.note.data))
     except SalesStageError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        db.session.commit()
     return redirect(url_for("orders.show", number=number) + "#sales")
 
 

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from threading import Lock
 
 from weasyprint import HTML
 from weasyprint import Attachment as PdfAttachment
@@ -25,6 +26,11 @@ STATIC_SCHEME = "qms-static:///"
 RESOURCE_SCHEME = "qms-resource:///"
 PDF_VARIANT = "pdf/a-3b"
 _fonts = FontConfiguration()
+# Pango and its font caches, shared through _fonts, are not safe to use from two threads
+# at once: concurrent renders in one process were seen spinning forever in line breaking.
+# One render at a time per process (others run in parallel in other workers); layout
+# holds the GIL anyway, so threads lose no throughput by waiting.
+_rendering = Lock()
 
 
 @dataclass(frozen=True)
@@ -66,23 +72,24 @@ def render_pdf(
 ) -> tuple[bytes, int]:
     """The PDF/A-3b bytes of `html` with `embedded` files attached, and its page count."""
     fetcher = fetcher or StaticOnlyFetcher()
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).render(
-        font_config=_fonts
-    )
-    attachments = [
-        PdfAttachment(
-            file_obj=io.BytesIO(f.content),
-            name=f.name,
-            description=f.description,
-            relationship=f.relationship,
-            created=made_at,
-            modified=made_at,
+    with _rendering:  # one render at a time per process: Pango's shared setup hangs otherwise
+        document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).render(
+            font_config=_fonts
         )
-        for f in embedded
-    ]
-    # WeasyPrint opens its sRGB profile for PDF/A and never closes it: the ResourceWarning
-    # is WeasyPrint's, not ours, and would otherwise surface wherever the file is freed.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
-    return pdf, len(document.pages)
+        attachments = [
+            PdfAttachment(
+                file_obj=io.BytesIO(f.content),
+                name=f.name,
+                description=f.description,
+                relationship=f.relationship,
+                created=made_at,
+                modified=made_at,
+            )
+            for f in embedded
+        ]
+        # WeasyPrint opens its sRGB profile for PDF/A and never closes it: the ResourceWarning
+        # is WeasyPrint's, not ours, and would otherwise surface wherever the file is freed.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
+        return pdf, len(document.pages)

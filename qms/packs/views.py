@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.packs.models import ContractPack
@@ -28,8 +29,9 @@ def _order(number: str):
 @requires("write_record")
 def print_pack(number: str):
     order = _order(number)
-    pack, _ = issue_pack(order, current_user)
-    db.session.commit()
+    # Printed by someone else at the same moment, the same content takes the same revision:
+    # run again, and hand out the pack they issued.
+    pack, _ = commit_retrying(lambda: issue_pack(order, current_user))
     return redirect(url_for("packs.download", number=number, revision=pack.revision))
 
 

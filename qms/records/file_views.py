@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.records.files import attach_file, remove_attachment
 from qms.records.forms import AttachForm, ConfirmForm
@@ -22,17 +23,21 @@ def attach(record_id: int):
     form = AttachForm()
     if form.validate_on_submit():
         upload = form.file.data
+        content = upload.read()
         try:
-            attach_file(
-                record,
-                upload.filename,
-                upload.read(),
-                current_user,
-                current_app.config["MAX_CONTENT_LENGTH"],
+            # The same file uploaded at the same moment elsewhere: its blob is stored
+            # once, so run again and share it.
+            commit_retrying(
+                lambda: attach_file(
+                    record,
+                    upload.filename,
+                    content,
+                    current_user,
+                    current_app.config["MAX_CONTENT_LENGTH"],
+                )
             )
         except RecordError as exc:
             return _refuse(record, str(exc), "attach_form", form, "file")
-        db.session.commit()
         flash(_("File attached."), "success")
         return redirect(url_for("records.show", record_id=record.id))
     return _refuse(record, _("Choose a file to attach."), "attach_form", form, "file")

@@ -9,6 +9,7 @@ from werkzeug.utils import secure_filename
 
 from qms.audit.trail import record_event
 from qms.auth.models import User
+from qms.database.limits import column_length
 from qms.extensions import db
 from qms.records.models import Attachment, Blob, Record
 from qms.records.services import RecordError, check_may_edit, contribute
@@ -55,6 +56,9 @@ def check_upload(filename: str, content: bytes, max_bytes: int) -> tuple[str, st
         raise RecordError(f"the file's content is not {suffix[1:].upper()}, whatever its name")
     if not name.lower().endswith(suffix):
         name = f"{PurePath(name).stem or 'file'}{suffix}"
+    limit = column_length(Attachment, "filename")
+    if len(name) > limit:  # shortened, keeping what the file is
+        name = name[: limit - len(suffix)] + suffix
     return name, content_type
 
 

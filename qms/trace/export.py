@@ -9,6 +9,7 @@ import json
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from qms.spreadsheet import safe_row
 from qms.trace.matrix import COMPLETE, MISSING, Matrix
 
 FILLS = {COMPLETE: "D7F0DF", MISSING: "F9C7C2"}
@@ -37,9 +38,9 @@ def _row(matrix: Matrix, row, lang: str) -> list[str]:
 def to_csv(matrix: Matrix, lang: str = "en") -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_header(matrix))
+    writer.writerow(safe_row(_header(matrix)))
     for row in matrix.rows:
-        writer.writerow(_row(matrix, row, lang))
+        writer.writerow(safe_row(_row(matrix, row, lang)))
     return out.getvalue()
 
 
@@ -79,11 +80,11 @@ def to_xlsx(matrix: Matrix, lang: str = "en") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Traceability"
-    sheet.append(_header(matrix))
+    sheet.append(safe_row(_header(matrix)))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in matrix.rows:
-        sheet.append(_row(matrix, row, lang))
+        sheet.append(safe_row(_row(matrix, row, lang)))
         for cell in sheet[sheet.max_row][4:]:
             if cell.value in FILLS:
                 cell.fill = PatternFill("solid", fgColor=FILLS[cell.value])

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from qms.web.validators import sane_date
+
 
 class TraceFilterForm(FlaskForm):
     class Meta:
@@ -12,8 +14,8 @@ class TraceFilterForm(FlaskForm):
         _l("Customer"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
     )
     state = SelectField(_l("State"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), sane_date])
+    date_to = DateField(_l("To"), validators=[Optional(), sane_date])
 
 
 class EventFilterForm(FlaskForm):
@@ -23,8 +25,8 @@ class EventFilterForm(FlaskForm):
     user = StringField(_l("User"), validators=[Optional(), Length(max=64)])
     order = StringField(_l("Order"), validators=[Optional(), Length(max=32)])
     action = StringField(_l("Kind"), validators=[Optional(), Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), sane_date])
+    date_to = DateField(_l("To"), validators=[Optional(), sane_date])
 
 
 class NoteForm(FlaskForm):
@@ -38,5 +40,5 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), sane_date])
+    date_to = DateField(_l("To"), validators=[Optional(), sane_date])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from qms.audit.models import AuditEvent
 from qms.audit.trail import record_event
 from qms.auth.models import User
+from qms.database.limits import check_date
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record, Signature
@@ -56,6 +57,8 @@ class EventFilter:
 
 
 def events_query(f: EventFilter) -> Select:
+    check_date(f.date_from, "From")
+    check_date(f.date_to, "To")  # the day after it must exist
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
     if f.username:
         query = query.where(AuditEvent.actor_name == f.username)

@@ -13,13 +13,16 @@ from qms.audit.verify import verify_trail
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
+from qms.spreadsheet import safe_row
 from qms.trace.export import to_csv, to_json, to_xlsx
 from qms.trace.forms import EventFilterForm, NoteForm, PeriodForm, TraceFilterForm
 from qms.trace.matrix import NOT_REACHED, build_matrix
 from qms.trace.report import audit_report_pdf
 from qms.trace.services import EventFilter, NoteError, add_note, compliance, events_query
 from qms.web.choices import options
+from qms.web.inputs import page_number, valid_data
 from qms.web.permissions import requires
+from qms.web.validators import errors_in_words
 from qms.workflow.registry import catalogue, registry
 
 blueprint = Blueprint("trace", __name__)
@@ -36,7 +39,9 @@ ORDERS_PER_PAGE = 40
 SHOWN = ("all", "passed", "gaps")
 
 
-def _trace_form() -> TraceFilterForm:
+def _trace_form() -> tuple[TraceFilterForm, bool]:
+    """The filter form, and whether it is valid: a page shows what is not (and does not
+    apply it); an export refuses to leave out what the filter would have (400)."""
     form = TraceFilterForm(request.args)
     customers = db.session.scalars(select(Customer).order_by(Customer.name)).all()
     form.customer.choices = options({"": _("any customer")} | {c.id: c.name for c in customers})
@@ -44,16 +49,15 @@ def _trace_form() -> TraceFilterForm:
     form.state.choices = options(
         {"": _("any state")} | {n: s.title.get(current_user.language) for n, s in states.items()}
     )
-    form.validate()
-    return form
+    return form, form.validate()
 
 
 def _filters(form: TraceFilterForm) -> dict:
     return {
-        "customer_id": form.customer.data,
-        "state": form.state.data or None,
-        "date_from": form.date_from.data,
-        "date_to": form.date_to.data,
+        "customer_id": valid_data(form.customer),
+        "state": valid_data(form.state) or None,
+        "date_from": valid_data(form.date_from),
+        "date_to": valid_data(form.date_to),
     }
 
 
@@ -106,9 +110,9 @@ def standards():
 @blueprint.get("/audit/trace")
 @requires("view")
 def trace():
-    form = _trace_form()
+    form, valid = _trace_form()
     matrix = build_matrix(**_filters(form))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     shown = matrix.orders[(page - 1) * ORDERS_PER_PAGE : page * ORDERS_PER_PAGE]
     pages = max((len(matrix.orders) + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -120,13 +124,16 @@ def trace():
         page=page,
         pages=pages,
         args=args,
-    )
+    ), 200 if valid else 400
 
 
 @blueprint.get("/audit/trace.<fmt>")
 @requires("view")
 def trace_export(fmt: str):
-    matrix = build_matrix(**_filters(_trace_form()))
+    form, valid = _trace_form()
+    if not valid:
+        abort(400, errors_in_words(form))
+    matrix = build_matrix(**_filters(form))
     lang = current_user.language
     if fmt == "csv":
         return Response(
@@ -192,11 +199,11 @@ def note(number: str):
 
 def _event_filter(form: EventFilterForm) -> EventFilter:
     return EventFilter(
-        username=(form.user.data or "").strip(),
-        order_number=(form.order.data or "").strip(),
-        action=(form.action.data or "").strip(),
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
+        username=(valid_data(form.user) or "").strip(),
+        order_number=(valid_data(form.order) or "").strip(),
+        action=(valid_data(form.action) or "").strip(),
+        date_from=valid_data(form.date_from),
+        date_to=valid_data(form.date_to),
     )
 
 
@@ -204,21 +211,24 @@ def _event_filter(form: EventFilterForm) -> EventFilter:
 @requires("view")
 def events():
     form = EventFilterForm(request.args)
-    form.validate()
-    page = db.paginate(events_query(_event_filter(form)), per_page=50, error_out=False)
+    valid = form.validate()
+    page = db.paginate(
+        events_query(_event_filter(form)), page=page_number(), per_page=50, error_out=False
+    )
     return render_template(
         "trace/events.html",
         form=form,
         page=page,
         args={k: v for k, v in request.args.items() if k != "page"},
-    )
+    ), 200 if valid else 400
 
 
 @blueprint.get("/audit/events.csv")
 @requires("view")
 def events_csv():
     form = EventFilterForm(request.args)
-    form.validate()
+    if not form.validate():
+        abort(400, errors_in_words(form))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -239,20 +249,22 @@ def events_csv():
     )
     for e in db.session.scalars(events_query(_event_filter(form))).yield_per(1000):
         writer.writerow(
-            [
-                e.seq,
-                e.occurred_at.isoformat(),
-                e.actor_name,
-                e.action,
-                e.entity_type,
-                e.entity_id,
-                e.order_id,
-                e.from_state,
-                e.to_state,
-                e.reason,
-                e.changes,
-                e.hash,
-            ]
+            safe_row(
+                [
+                    e.seq,
+                    e.occurred_at.isoformat(),
+                    e.actor_name,
+                    e.action,
+                    e.entity_type,
+                    e.entity_id,
+                    e.order_id,
+                    e.from_state,
+                    e.to_state,
+                    e.reason,
+                    e.changes,
+                    e.hash,
+                ]
+            )
         )
     return Response(
         out.getvalue(),
@@ -273,7 +285,7 @@ def verify():
 def report():
     form = PeriodForm(request.args)
     if not form.validate():
-        abort(400, _("The dates are not valid (use YYYY-MM-DD)."))
+        abort(400, f"{_('The dates are not valid (use YYYY-MM-DD).')} {errors_in_words(form)}")
     pdf, _pages = audit_report_pdf(form.date_from.data, form.date_to.data, current_user)
     return Response(
         pdf,

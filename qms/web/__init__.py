@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, Response, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
 
 from qms.auth.sessions import init_sessions
-from qms.extensions import babel, csrf, db, login_manager
+from qms.extensions import babel, csrf, login_manager
+from qms.web.errors import register_error_pages
+from qms.web.inputs import DatabaseIntConverter
 from qms.web.permissions import can
 from qms.web.security import init_security_headers
 
@@ -30,6 +28,8 @@ def select_locale() -> str | None:
 
 
 def init_web(app: Flask) -> None:
+    # Before any blueprint: every `<int:...>` route gets the bounded converter.
+    app.url_map.converters["int"] = DatabaseIntConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -56,7 +56,7 @@ def init_web(app: Flask) -> None:
         text=_text,
         reject_page=_reject_page,
     )
-    _register_error_pages(app)
+    register_error_pages(app)
     init_security_headers(app)
     init_sessions(app)
 
@@ -92,66 +92,3 @@ def _is_overdue(order) -> bool:
 
 def _reject_page(args: dict) -> dict:
     return {k: v for k, v in args.items() if k != "page"}
-
-
-def _register_error_pages(app: Flask) -> None:
-    messages = {
-        400: _l("The request could not be understood."),
-        403: _l("Your role does not allow this."),
-        404: _l("There is no such page."),
-        405: _l("This page cannot be used that way."),
-        409: _l("Someone else changed this while you were working. Reload and try again."),
-        413: _l("The file is too large."),
-        429: _l("Too many attempts. Wait a few minutes and try again."),
-        500: _l("Something went wrong on our side; nothing was saved."),
-        503: _l("The database cannot be reached right now. Try again in a minute."),
-    }
-
-    def render(code: int, detail: str | None = None):
-        if code >= 500:  # the failed transaction must not break the error page too
-            db.session.rollback()
-        return render_template("error.html", code=code, message=messages[code], detail=detail), code
-
-    for code in messages:
-        app.register_error_handler(
-            code,
-            lambda e, code=code: render(
-                code, getattr(e, "description", None) if code in (400, 409, 429) else None
-            ),
-        )
-
-    app.register_error_handler(OperationalError, _database_unavailable)
-
-    @app.errorhandler(CSRFError)
-    def _csrf(error):
-        return render(
-            400,
-            str(
-                _l(
-                    "The form expired or was sent from elsewhere; "
-                    "reload the page and send it again."
-                )
-            ),
-        )
-
-
-def _database_unavailable(error: OperationalError):
-    """The database is down or unreachable: say so (503), never a stack trace or a 500.
-
-    The page needs neither the database nor the user's language setting (which lives in
-    the database), so it speaks both languages.
-    """
-    db.session.rollback()
-    logging.getLogger("qms.web").warning(
-        "database unavailable: %s", str(error.orig).splitlines()[0]
-    )
-    return Response(
-        "<!doctype html><html><head><meta charset='utf-8'><title>503</title>"
-        "<link rel='stylesheet' href='/static/qms.css'></head><body><main><div class='card'>"
-        "<h1>The database cannot be reached right now. Try again in a minute.</h1>"
-        "<p>База данных сейчас недоступна. Повторите через минуту.</p>"
-        "</div></main></body></html>",
-        status=503,
-        headers={"Retry-After": "30"},
-        content_type="text/html; charset=utf-8",
-    )

@@ -14,7 +14,10 @@ CSP = (
 
 def refuse_nul_characters() -> None:
     """No field takes a NUL character, and PostgreSQL cannot store one: refuse it at the door
-    (a 400 that says why) rather than fail deep inside a query."""
+    (a 400 that says why) rather than fail deep inside a query. The path counts too: an
+    order number in the URL goes into a query like any field."""
+    if "\x00" in request.path:
+        abort(400, "The request contains a NUL character, which no field accepts.")
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:

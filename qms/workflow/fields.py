@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from qms.catalogue import Text
+from qms.database.limits import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 FIELD_TYPES = ("text", "date", "user", "choice", "flag", "kinds")
 
@@ -45,9 +46,19 @@ def clean_input(field: FieldDef, raw: Any, *, usernames: set[str], kinds: set[st
         raise InputError(_l("'%(field)s' is required", field=label))
     if field.type == "date":
         try:
-            return date.fromisoformat(text).isoformat()
+            value = date.fromisoformat(text)
         except ValueError:
             raise InputError(_l("'%(field)s' must be a date (YYYY-MM-DD)", field=label)) from None
+        if not date_in_range(value):
+            raise InputError(
+                _l(
+                    "'%(field)s' must be between %(earliest)s and %(latest)s",
+                    field=label,
+                    earliest=EARLIEST_DATE.isoformat(),
+                    latest=LATEST_DATE.isoformat(),
+                )
+            )
+        return value.isoformat()
     if field.type == "user":
         if text not in usernames:
             raise InputError(_l("'%(field)s': no active user '%(name)s'", field=label, name=text))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.limits import check_date, check_lengths, column_length
 from qms.extensions import db
 from qms.notify.services import notify
 from qms.orders.models import Order
@@ -67,6 +68,8 @@ def open_item(
         raise WorkItemError("auditors read work items; they do not open them")
     if not title or not title.strip():
         raise WorkItemError("a title is required")
+    check_lengths(WorkItem, title=title.strip())
+    check_date(received_on, "Received on")
     if workflow == "contract-change" and order is None:
         raise WorkItemError("a contract change belongs to an order")
     if workflow == "complaint":
@@ -151,7 +154,7 @@ def advance_item(
             open_item(
                 "corrective-action",
                 actor,
-                title=f"{item.number}: {item.title}",
+                title=_shortened(f"{item.number}: {item.title}", column_length(WorkItem, "title")),
                 description=data.get("findings", ""),
                 order=item.order,
                 customer=item.customer,
@@ -173,6 +176,10 @@ def advance_item(
         item.due_on = None
     db.session.flush()
     return event
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _latest_records(order_id: int, kinds: list[str]) -> list[Record]:

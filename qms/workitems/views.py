@@ -11,10 +11,14 @@ from sqlalchemy.orm import joinedload
 from qms.audit.models import AuditEvent
 from qms.auth.models import User
 from qms.customers.models import Customer
+from qms.database.limits import InputRefused, date_in_range
+from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.timeutil import utcnow
+from qms.web.inputs import id_from, page_number
 from qms.web.permissions import requires
+from qms.web.validators import date_range_message
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import definition_of, registry
 from qms.workitems.models import WorkItem
@@ -51,6 +55,8 @@ def _item_or_404(number: str) -> WorkItem:
 @requires("view")
 def index():
     workflow = request.args.get("workflow", "")
+    if workflow and workflow not in WORKFLOWS:
+        abort(400, _("There is no kind of work item called “%(name)s”.", name=workflow[:64]))
     state = request.args.get("state", "")
     overdue = bool(request.args.get("overdue"))
     query = (
@@ -63,13 +69,13 @@ def index():
         )
         .order_by(WorkItem.id.desc())
     )
-    if workflow in WORKFLOWS:
+    if workflow:
         query = query.where(WorkItem.workflow == workflow)
     if state:
         query = query.where(WorkItem.state == state)
     if overdue:
         query = query.where(WorkItem.due_on < utcnow().date())
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     definitions = {name: registry().latest(name) for name in WORKFLOWS}
     return render_template(
         "workitems/index.html",
@@ -98,35 +104,41 @@ def new():
             order = db.session.scalars(select(Order).where(Order.number == number)).first()
             if order is None:
                 errors.append(_("There is no order numbered %(n)s.", n=number))
-        customer = (
-            db.session.get(Customer, int(values["customer"]))
-            if values.get("customer", "").isdigit()
-            else None
-        )
+        customer = None
+        if values.get("customer"):
+            customer_id = id_from(values["customer"])
+            customer = db.session.get(Customer, customer_id) if customer_id else None
+            if customer is None:
+                errors.append(_("There is no such customer."))
         received = None
         if values.get("received_on"):
             try:
                 received = date.fromisoformat(values["received_on"])
             except ValueError:
                 errors.append(_("The date received must be a date (YYYY-MM-DD)."))
+            else:
+                if not date_in_range(received):
+                    errors.append(date_range_message())
         if not errors:
             try:
-                item = open_item(
-                    workflow,
-                    current_user,
-                    title=values.get("title", ""),
-                    description=values.get("description", ""),
-                    order=order,
-                    customer=customer,
-                    channel=values.get("channel") or None,
-                    source=values.get("source") or None,
-                    received_on=received,
+                # The number is the next free one: taken by someone else meanwhile, take the next.
+                item = commit_retrying(
+                    lambda: open_item(
+                        workflow,
+                        current_user,
+                        title=values.get("title", ""),
+                        description=values.get("description", ""),
+                        order=order,
+                        customer=customer,
+                        channel=values.get("channel") or None,
+                        source=values.get("source") or None,
+                        received_on=received,
+                    )
                 )
-            except WorkItemError as exc:
+            except (WorkItemError, InputRefused) as exc:
                 db.session.rollback()
                 errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(_("%(number)s opened.", number=item.number), "success")
                 return redirect(url_for("workitems.show", number=item.number))
     return render_template(
@@ -173,13 +185,16 @@ def advance(number: str):
         k.removeprefix("input_"): v for k, v in request.form.items() if k.startswith("input_")
     }
     try:
-        advance_item(
-            item,
-            trigger,
-            current_user,
-            values=values,
-            reason=request.form.get("reason"),
-            expected_version=request.form.get("version", type=int),
+        # A transition may open a corrective action, whose number may be taken meanwhile.
+        commit_retrying(
+            lambda: advance_item(
+                item,
+                trigger,
+                current_user,
+                values=values,
+                reason=request.form.get("reason"),
+                expected_version=request.form.get("version", type=int),
+            )
         )
     except TransitionRefused as exc:
         db.session.rollback()
@@ -188,6 +203,5 @@ def advance(number: str):
         db.session.rollback()
         abort(409, str(exc))
     else:
-        db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for("workitems.show", number=number))
