@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from qms.audit.models import AuditEvent
-from qms.audit.trail import verify_chain
+from qms.audit.verify import verify_trail
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.models import Order, SalesStage
@@ -225,7 +225,7 @@ def test_the_same_file_attached_ten_times_at_once_is_stored_once_per_success(app
     successes = sum(a.succeeded for a in answers)
     assert successes >= 1
     assert _count(Attachment.record_id == record.id, of=Attachment) == successes
-    assert verify_chain().intact
+    assert verify_trail().intact
 
 
 def test_the_command_line_says_a_lost_race_in_one_line(app, team, runner, monkeypatch):
