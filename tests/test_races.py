@@ -246,6 +246,7 @@ def test_the_command_line_says_a_lost_race_in_one_line(app, team, runner, monkey
 
 def test_ten_complaints_investigated_at_once_each_open_their_own_corrective_action(app, team):
     order = make_order(team)
+    approved_record(order, "contract", team)  # complaints about an order need its contract
     complaints = []
     for i in range(10):
         complaint = open_item(

@@ -8,6 +8,7 @@ from qms.i18n import current_language
 
 ACTION_TITLES = {
     "order.created": _l("Order opened"),
+    "order.edited": _l("Order changed"),
     "order.sales_stage": _l("Sales stage done"),
     "record.created": _l("Record written"),
     "record.edited": _l("Draft edited"),

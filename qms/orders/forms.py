@@ -67,3 +67,19 @@ class AdvanceForm(FlaskForm):
 class SalesStageForm(FlaskForm):
     stage = HiddenField(validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class OrderEditForm(FlaskForm):
+    """The order's own facts, changed with a reason; `version` is the one the editor read."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    manager_id = SelectField(_l("Project manager"), coerce=int, validators=[DataRequired()])
+    value = StringField(_l("Value"), validators=[Optional(), Length(max=32)])
+    currency = SelectField(_l("Currency"), choices=options(CURRENCIES), default="RUB")
+    starts_on = DateField(_l("Starts on"), validators=[Optional(), sane_date])
+    due_on = DateField(_l("Due on"), validators=[Optional(), sane_date])
+    reason = TextAreaField(_l("Why does it change?"), validators=[DataRequired(), Length(max=2000)])
+    version = HiddenField(validators=[DataRequired()])
+
+    validate_value = OrderForm.validate_value
+    validate_due_on = OrderForm.validate_due_on

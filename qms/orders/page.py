@@ -61,6 +61,15 @@ class OrderView:
     events: list[AuditEvent] = field(default_factory=list)
     packs: list = field(default_factory=list)
     items: list = field(default_factory=list)
+    progress: list[tuple[StateDef, str]] = field(default_factory=list)  # done/current/ahead
+    has_contract: bool = False  # an approved contract: changes and complaints make sense
+
+    @property
+    def cancel_triggers(self) -> set[str]:
+        """Steps that end the order without its result (any final state but the first, the
+        normal end): shown as the destructive acts they are."""
+        finals = [s.name for s in self.definition.states.values() if s.final]
+        return {t.trigger for t in self.definition.transitions if t.dest in finals[1:]}
 
 
 def order_view(number: str) -> OrderView | None:
@@ -96,6 +105,7 @@ def order_view(number: str) -> OrderView | None:
             lineages.setdefault(record.lineage, Lineage(kind, [])).revisions.append(record)
     needed = {k for t in transitions for k in t.transition.requires}
     done = {s.stage: s for s in stages}
+    visited = {e.to_state for e in events if e.to_state}
     return OrderView(
         order=order,
         definition=definition,
@@ -106,8 +116,25 @@ def order_view(number: str) -> OrderView | None:
         kinds_here=[k for k in definition.records.values() if k.kind in needed],
         other_kinds=[k for k in definition.records.values() if k.kind not in needed],
         sales=[(key, title, goal, done.get(key)) for key, (title, goal) in STAGES.items()],
-        show_sales=order.state in PRE_CONTRACT_STATES or bool(stages),
+        show_sales=order.state in PRE_CONTRACT_STATES,
         events=events,
         packs=packs,
         items=items,
+        progress=_progress(definition, order.state, visited),
+        has_contract=any(r.kind == "contract" and r.is_approved for r in records),
     )
+
+
+def _progress(definition: WorkflowDefinition, current: str, visited: set[str]):
+    """The main path's stages at a glance (the final states other than the last aside)."""
+    finals = [s for s in definition.states.values() if s.final]
+    path = [s for s in definition.states.values() if not s.final] + finals[:1]
+    if definition.states[current].final and definition.states[current] not in path:
+        path = [s for s in path if s.name in visited] + [definition.states[current]]
+    return [
+        (
+            state,
+            "current" if state.name == current else "done" if state.name in visited else "ahead",
+        )
+        for state in path
+    ]

@@ -10,7 +10,8 @@ from qms.customers.models import Customer
 from qms.database.limits import InputRefused
 from qms.database.retry import commit_retrying
 from qms.extensions import db
-from qms.orders.forms import AdvanceForm, FilterForm, OrderForm, SalesStageForm
+from qms.orders.editing import edit_order
+from qms.orders.forms import AdvanceForm, FilterForm, OrderEditForm, OrderForm, SalesStageForm
 from qms.orders.models import Order
 from qms.orders.page import order_view
 from qms.orders.queries import FINAL_STATES, OrderFilter, filtered_orders
@@ -26,7 +27,7 @@ from qms.web.choices import options
 from qms.web.inputs import page_number, valid_data
 from qms.web.permissions import requires
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
-from qms.workflow.registry import registry
+from qms.workflow.registry import definition_of, registry
 
 blueprint = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -97,6 +98,8 @@ def new():
     form.manager_id.choices = options({m.id: m.full_name for m in _managers()})
     if request.method == "GET" and current_user.role == "manager":
         form.manager_id.data = current_user.id
+    if request.method == "GET" and (chosen := request.args.get("customer_id", type=int)):
+        form.customer_id.data = chosen  # "New order" on a customer's card
     if form.validate_on_submit():
         try:
             # The number is the next free one: taken by someone else meanwhile, take the next.
@@ -125,6 +128,10 @@ def new():
 @blueprint.get("/<number>")
 @requires("view")
 def show(number: str):
+    return _order_page(number)
+
+
+def _order_page(number: str, refusal: str | None = None, status: int = 200):
     view = order_view(number)
     if view is None:
         abort(404)
@@ -134,7 +141,46 @@ def show(number: str):
         order=view.order,
         advance_form=AdvanceForm(),
         stage_form=SalesStageForm(),
-    )
+        refusal=refusal,
+    ), status
+
+
+@blueprint.route("/<number>/edit", methods=["GET", "POST"])
+@requires("open_order")
+def edit(number: str):
+    order = _order_or_404(number)
+    form = OrderEditForm(obj=order)
+    form.manager_id.choices = options({m.id: m.full_name for m in _managers()})
+    if request.method == "GET":
+        form.value.data = "" if order.value is None else str(order.value)
+        form.version.data = str(order.version)
+    if form.validate_on_submit():
+        try:
+            changes = edit_order(
+                order,
+                current_user,
+                reason=form.reason.data,
+                expected_version=int(form.version.data) if form.version.data.isdigit() else -1,
+                title=form.title.data,
+                value=parse_value(form.value.data),
+                currency=form.currency.data,
+                starts_on=form.starts_on.data,
+                due_on=form.due_on.data,
+                manager=db.session.get(User, form.manager_id.data),
+            )
+        except (OrderError, InputRefused) as exc:
+            db.session.rollback()
+            form.title.errors.append(str(exc))
+        except ConcurrentChange as exc:
+            db.session.rollback()
+            form.title.errors.append(str(exc))
+            form.version.data = str(db.session.get(Order, order.id).version)
+            return render_template("orders/edit.html", form=form, order=order), 409
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for("orders.show", number=number))
+    return render_template("orders/edit.html", form=form, order=order), 422 if form.errors else 200
 
 
 @blueprint.post("/<number>/advance")
@@ -145,7 +191,7 @@ def advance(number: str):
         abort(400)
     order = _order_or_404(number)
     try:
-        event = advance_order(
+        advance_order(
             order,
             form.trigger.data,
             current_user,
@@ -154,14 +200,22 @@ def advance(number: str):
         )
     except TransitionRefused as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        # Shown inside "Next steps", where the button was pressed (see the template).
+        flash(str(exc), "refusal")
         return redirect(url_for("orders.show", number=number) + "#next")
     except ConcurrentChange as exc:
+        # A stale tab: the order as it is now, with what happened, where the user looks.
         db.session.rollback()
-        abort(409, str(exc))
+        return _order_page(number, refusal=str(exc), status=409)
     db.session.commit()
+    definition = definition_of(order.workflow_version)
     flash(
-        _("Done: %(from)s → %(to)s.", **{"from": event.from_state, "to": event.to_state}), "success"
+        _(
+            "Done: “%(step)s”; the order is now at “%(state)s”.",
+            step=definition.transition(form.trigger.data).title.get(current_user.language),
+            state=definition.states[order.state].title.get(current_user.language),
+        ),
+        "success",
     )
     return redirect(url_for("orders.show", number=number))
 

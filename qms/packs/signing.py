@@ -10,9 +10,12 @@ every pack it signs and `qms pack verify`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -66,6 +69,9 @@ def is_trial(certificate: asn1_x509.Certificate) -> bool:
     return TRIAL_UNIT in units
 
 
+_thread_lock = threading.Lock()
+
+
 def _default_paths() -> tuple[Path, Path]:
     instance = Path(current_app.instance_path)
     return instance / "pack-signing.key", instance / "pack-signing.crt"
@@ -113,10 +119,30 @@ def make_trial_certificate(key_path: Path, cert_path: Path, organisation: str) -
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Each file appears whole or not at all (written aside, then renamed into place).
+    _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
+    _write_atomically(key_path, key_pem)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
-        out.write(key_pem)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        out.write(data)
+    os.replace(aside, path)
+
+
+@contextmanager
+def _trial_lock(directory: Path):
+    """One maker of the trial certificate at a time, across threads and processes: the
+    first print of many at once makes it, the others wait and use it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _thread_lock, open(directory / ".pack-signing.lock", "wb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_certificates(spec: str) -> tuple[asn1_x509.Certificate, ...]:
@@ -142,13 +168,13 @@ def _load() -> SigningIdentity:
         return SigningIdentity(signer, signer.signing_cert, chain)
     key_path = Path(config["QMS_PACK_SIGNING_KEY"])
     cert_path = Path(config["QMS_PACK_SIGNING_CERT"])
-    if (
-        not key_path.exists()
-        and not cert_path.exists()
-        and (key_path, cert_path) == _default_paths()
-    ):
-        log.warning("no pack signing key: making a trial certificate in %s", key_path.parent)
-        make_trial_certificate(key_path, cert_path, config["QMS_ORGANISATION"])
+    if (key_path, cert_path) == _default_paths():
+        with _trial_lock(key_path.parent):
+            if not key_path.exists() and not cert_path.exists():
+                log.warning(
+                    "no pack signing key: making a trial certificate in %s", key_path.parent
+                )
+                make_trial_certificate(key_path, cert_path, config["QMS_ORGANISATION"])
     for path in (key_path, cert_path):
         if not path.is_file():
             raise SigningError(f"the pack signing file {path} does not exist (see `qms keys init`)")

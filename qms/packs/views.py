@@ -26,7 +26,7 @@ def _order(number: str):
 
 
 @blueprint.post("/orders/<number>/pack")
-@requires("write_record")
+@requires("print_pack")
 def print_pack(number: str):
     order = _order(number)
     # Printed by someone else at the same moment, the same content takes the same revision:

@@ -19,6 +19,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "audit_note": ("admin", "auditor"),
     "verify_chain": ("admin", "auditor"),
     "audit_report": ("admin", "auditor"),
+    # Printing issues the pack as the record stands (an event in the trail, nothing else
+    # changes): auditors print what they audit.
+    "print_pack": ("admin", "manager", "engineer", "auditor"),
     "manage_users": ("admin",),
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from qms.audit.trail import RecordedEvent, record_event
@@ -36,7 +37,22 @@ SOURCES = ("complaint", "design_review", "audit_finding", "other")
 
 
 class WorkItemError(ValueError):
-    pass
+    """Refused, in words rendered in the reader's language."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def has_approved_contract(order: Order) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count()).where(
+                Record.order_id == order.id,
+                Record.kind == "contract",
+                Record.status == "approved",
+            )
+        )
+    )
 
 
 def _next_number(prefix: str) -> str:
@@ -63,23 +79,33 @@ def open_item(
     received_on: date | None = None,
 ) -> WorkItem:
     if workflow not in WORKFLOWS:
-        raise WorkItemError(f"unknown kind of work item '{workflow}'")
+        raise WorkItemError(_l("unknown kind of work item '%(kind)s'", kind=workflow))
     if actor.role == "auditor":
-        raise WorkItemError("auditors read work items; they do not open them")
+        raise WorkItemError(_l("auditors read work items; they do not open them"))
     if not title or not title.strip():
-        raise WorkItemError("a title is required")
+        raise WorkItemError(_l("a title is required"))
     check_lengths(WorkItem, title=title.strip())
     check_date(received_on, "Received on")
     if workflow == "contract-change" and order is None:
-        raise WorkItemError("a contract change belongs to an order")
+        raise WorkItemError(_l("a contract change belongs to an order"))
+    needs_contract = workflow in ("contract-change", "complaint") and order is not None
+    if needs_contract and not has_approved_contract(order):
+        raise WorkItemError(
+            _l(
+                "order %(number)s has no approved contract yet: contract changes and "
+                "complaints about an order belong to its signed contract (a complaint "
+                "before that is registered against the customer)",
+                number=order.number,
+            )
+        )
     if workflow == "complaint":
         if channel not in CHANNELS:
-            raise WorkItemError(f"the channel must be one of {', '.join(CHANNELS)}")
+            raise WorkItemError(_l("choose how the complaint came in"))
         customer = customer or (order.customer if order else None)
         if customer is None:
-            raise WorkItemError("a complaint needs its customer (or an order)")
+            raise WorkItemError(_l("a complaint needs its customer (or an order)"))
     if workflow == "corrective-action" and source not in SOURCES:
-        raise WorkItemError(f"the source must be one of {', '.join(SOURCES)}")
+        raise WorkItemError(_l("choose where the corrective action comes from"))
     definition = registry().latest(workflow)
     received_on = received_on or utcnow().date()
     item = WorkItem(
