@@ -50,12 +50,14 @@ def register_extensions(app: Flask) -> None:
     # The models must be imported for the metadata (and so migrations) to see them; the
     # anchor registers the hook that anchors each committed batch of audit events.
     import qms.audit.anchor
-    import qms.models  # noqa: F401
+    import qms.models
+    import qms.webhooks.outbox  # noqa: F401  (audit events -> webhook deliveries)
 
     init_web(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from qms.api import init_api
     from qms.auth.admin import blueprint as users
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
@@ -65,7 +67,10 @@ def register_blueprints(app: Flask) -> None:
     from qms.packs.views import blueprint as packs
     from qms.records.review_views import blueprint as review
     from qms.records.views import blueprint as records
+    from qms.sso.views import blueprint as sso
+    from qms.tokens.views import blueprint as tokens
     from qms.trace.views import blueprint as trace
+    from qms.webhooks.views import blueprint as webhooks
     from qms.workitems.views import blueprint as workitems
 
     for blueprint in (
@@ -80,8 +85,12 @@ def register_blueprints(app: Flask) -> None:
         packs,
         trace,
         workitems,
+        tokens,
+        webhooks,
+        sso,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -117,11 +117,14 @@ def register(app: Flask) -> None:
     from qms.notify.cli import notify
     from qms.orders.cli import advance, orders
     from qms.packs.cli import pack
+    from qms.tokens.cli import tokens
     from qms.trace.cli import trace
+    from qms.webhooks.cli import webhooks
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
     commands = (init, users, audit, demo, orders, advance, pack, trace, workflow, overdue, notify)
+    commands += (tokens, webhooks)
     for command in commands:
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")

@@ -112,6 +112,55 @@ def create_order(
     return order
 
 
+EDITABLE = ("title", "customer", "manager", "value", "currency", "language", "starts_on", "due_on")
+
+
+def edit_order(order: Order, actor: User, changes: dict, *, expected_version: int | None = None):
+    """Change an order's details (not its state: that is what transitions are for).
+
+    `changes` holds any of EDITABLE (customer and manager as objects). The same rules as
+    opening one; the event records each field's old and new value. Raises OrderError, or
+    ConcurrentChange when the order is no longer at `expected_version`.
+    """
+    from qms.workflow.engine import ConcurrentChange
+
+    if actor.role not in ("manager", "admin"):
+        raise OrderError("only a manager or an administrator may change an order")
+    if expected_version is not None and expected_version != order.version:
+        raise ConcurrentChange("the order was changed meanwhile; read it again")
+    if unknown := set(changes) - set(EDITABLE):
+        raise OrderError(f"these cannot be changed here: {', '.join(sorted(unknown))}")
+    if "title" in changes:
+        if not (changes["title"] or "").strip():
+            raise OrderError("an order needs a title")
+        changes["title"] = changes["title"].strip()
+    if "manager" in changes and changes["manager"].role != "manager":
+        raise OrderError(f"{changes['manager'].username} is not a project manager")
+    starts_on = changes.get("starts_on", order.starts_on)
+    due_on = changes.get("due_on", order.due_on)
+    if starts_on and due_on and due_on < starts_on:
+        raise OrderError("the due date is before the start date")
+    shown = {"customer": lambda c: c.name, "manager": lambda m: m.username}
+    recorded = {}
+    for name, new in changes.items():
+        old = getattr(order, name)
+        if old != new:
+            show = shown.get(name, lambda v: v)
+            recorded[name] = [show(old) if old is not None else None, show(new)]
+            setattr(order, name, new)
+    if recorded:
+        db.session.flush()
+        record_event(
+            actor=actor,
+            action="order.edited",
+            entity_type="order",
+            entity_id=order.id,
+            order_id=order.id,
+            changes=recorded,
+        )
+    return order
+
+
 def advance_order(
     order: Order,
     trigger: str,

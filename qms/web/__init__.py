@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, has_request_context, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +32,8 @@ def select_locale() -> str | None:
         from qms.i18n import command_language
 
         return command_language.get() or current_app.config["QMS_LANGUAGE"]
+    if language := g.get("request_language"):  # the API's client asked for one
+        return language
     if current_user.is_authenticated:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or "en"
