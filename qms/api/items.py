@@ -4,6 +4,7 @@ workflow): the register, one item with its steps, opening one, taking a step."""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from qms.workitems.services import (
 )
 
 register_refusals(WorkItemError, 422, "work-item-refused")
+NO_CUSTOMER = _l("there is no customer %(customer_id)s")  # % the request body
 
 
 class ItemStepSchema(ma.Schema):
@@ -172,9 +174,7 @@ def create_item(body):
         "customer_id" in body
         and (customer := db.session.get(Customer, body["customer_id"])) is None
     ):
-        abort(
-            422, messages={"json": {"customer_id": [f"there is no customer {body['customer_id']}"]}}
-        )
+        abort(422, messages={"json": {"customer_id": [str(NO_CUSTOMER % body)]}})
     item = open_item(
         body["workflow"],
         current_user,

@@ -4,6 +4,7 @@ next steps and what each still lacks, opening, editing and advancing an order.""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import select
@@ -171,14 +172,14 @@ def _field(field: str, message) -> None:
 def _customer(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
     if customer is None:
-        _field("customer_id", f"there is no customer {customer_id}")
+        _field("customer_id", _l("there is no customer %(id)s", id=customer_id))
     return customer
 
 
 def _manager(username: str) -> User:
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        _field("manager", f"there is no active user '{username}'")
+        _field("manager", _l("there is no active user '%(name)s'", name=username))
     return user
 
 

@@ -32,6 +32,24 @@ TITLES = {
 }
 
 
+# marshmallow's own words for invalid input, named here so the catalogue keeps their
+# translations (field_errors renders each through gettext).
+VALIDATION_MESSAGES = (
+    _l("Missing data for required field."),
+    _l("Unknown field."),
+    _l("Field may not be null."),
+    _l("Not a valid integer."),
+    _l("Not a valid string."),
+    _l("Not a valid date."),
+    _l("Not a valid datetime."),
+    _l("Not a valid boolean."),
+    _l("Not a valid mapping type."),
+    _l("Not a valid list."),
+    _l("Invalid input type."),
+    _l("Invalid value."),
+)
+
+
 class FieldErrorSchema(ma.Schema):
     field = ma.fields.String(required=True, metadata={"description": "The field at fault"})
     detail = ma.fields.String(required=True)
@@ -103,7 +121,8 @@ def http_problem(error: HTTPException) -> Response:
     if "messages" in data:  # webargs/marshmallow: the request's fields did not validate
         errors = field_errors(data["messages"])
         detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors)
-        return problem(422, detail, kind="invalid-input", errors=errors)
+        title = _l("Some fields are not valid.")
+        return problem(422, detail, kind="invalid-input", title=title, errors=errors)
     detail = data.get("message")
     if detail is None and error.description and error.description != type(error).description:
         detail = error.description
