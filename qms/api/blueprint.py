@@ -14,9 +14,9 @@ from functools import wraps
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import default_exceptions
 
 from qms.api.problems import http_problem, problem
 from qms.audit.origin import Origin
@@ -32,8 +32,6 @@ BEARER_CHALLENGE = 'Bearer realm="qms"'
 
 
 def _unauthorized(detail) -> None:
-    from flask_smorest import abort
-
     abort(401, message=str(detail), headers={"WWW-Authenticate": BEARER_CHALLENGE})
 
 
@@ -55,8 +53,6 @@ def authenticate():
     g.audit_origin = Origin("api", f"token #{token.id} {token.name}"[:200])
     refresh()  # the language is chosen anew now that the token's user is known
     if request.method not in SAFE_METHODS and token.scope != "write":
-        from flask_smorest import abort
-
         abort(403, message=str(_l("this token may only read; make one with the write scope")))
 
 
@@ -67,8 +63,6 @@ def permission(action: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not can(action):
-                from flask_smorest import abort
-
                 abort(403)
             return view(*args, **kwargs)
 
@@ -105,6 +99,3 @@ def register_refusals(exception_class, status: int, kind: str, *, with_reasons: 
         return problem(status, error, kind=kind, reasons=reasons)
 
     blp.register_error_handler(exception_class, handler)
-
-
-__all__ = ["HTTPException", "blp", "permission", "register_refusals"]
