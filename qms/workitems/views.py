@@ -51,6 +51,8 @@ def _item_or_404(number: str) -> WorkItem:
 @requires("view")
 def index():
     workflow = request.args.get("workflow", "")
+    if workflow not in WORKFLOWS:  # an unknown kind lists them all, as no kind does
+        workflow = ""
     state = request.args.get("state", "")
     overdue = bool(request.args.get("overdue"))
     query = (
