@@ -52,12 +52,14 @@ def register_extensions(app: Flask) -> None:
     # limits the check of every flush against what the columns hold.
     import qms.audit.anchor
     import qms.database.limits
-    import qms.models  # noqa: F401
+    import qms.models
+    import qms.webhooks.outbox  # noqa: F401  (audit events -> webhook deliveries)
 
     init_web(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from qms.api import init_api
     from qms.auth.admin import blueprint as users
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
@@ -68,7 +70,10 @@ def register_blueprints(app: Flask) -> None:
     from qms.packs.views import blueprint as packs
     from qms.records.review_views import blueprint as review
     from qms.records.views import blueprint as records
+    from qms.sso.views import blueprint as sso
+    from qms.tokens.views import blueprint as tokens
     from qms.trace.views import blueprint as trace
+    from qms.webhooks.views import blueprint as webhooks
     from qms.workitems.views import blueprint as workitems
 
     for blueprint in (
@@ -84,8 +89,12 @@ def register_blueprints(app: Flask) -> None:
         trace,
         workitems,
         letterhead,
+        tokens,
+        webhooks,
+        sso,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:

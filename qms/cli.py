@@ -131,12 +131,14 @@ def register(app: Flask) -> None:
     from qms.notify.cli import notify
     from qms.orders.cli import advance, orders
     from qms.packs.cli import keys, pack
+    from qms.tokens.cli import tokens
     from qms.trace.cli import trace
+    from qms.webhooks.cli import webhooks
     from qms.workflow.cli import workflow
     from qms.workitems.cli import overdue
 
     commands = (init, users, audit, demo, orders, advance, pack, keys, trace, workflow, overdue)
-    for command in (*commands, notify):
+    for command in (*commands, notify, tokens, webhooks):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

@@ -117,6 +117,22 @@ def load_config(instance_path: Path) -> dict:
         "QMS_MAIL_FROM": os.environ.get("QMS_MAIL_FROM", "qms@localhost"),
         "QMS_BASE_URL": os.environ.get("QMS_BASE_URL", "http://127.0.0.1:5000"),
         "QMS_ESCALATE_AFTER_DAYS": int(os.environ.get("QMS_ESCALATE_AFTER_DAYS", "2")),
+        # API tokens last this many days unless their maker says otherwise (qms.tokens).
+        "QMS_API_TOKEN_DAYS": _int("QMS_API_TOKEN_DAYS", 90),
+        # Webhook URLs may not reach loopback, link-local or private addresses, except in
+        # these networks (comma-separated CIDRs, e.g. "10.1.2.0/24"); see qms.webhooks.
+        "QMS_WEBHOOK_ALLOWED_NETWORKS": os.environ.get("QMS_WEBHOOK_ALLOWED_NETWORKS", ""),
+        "QMS_WEBHOOK_TIMEOUT": _int("QMS_WEBHOOK_TIMEOUT", 10),
+        # Single sign-on with OpenID Connect (qms.sso); off while the issuer is unset.
+        "QMS_OIDC_ISSUER": os.environ.get("QMS_OIDC_ISSUER", ""),
+        "QMS_OIDC_CLIENT_ID": os.environ.get("QMS_OIDC_CLIENT_ID", ""),
+        "QMS_OIDC_CLIENT_SECRET": os.environ.get("QMS_OIDC_CLIENT_SECRET", ""),
+        "QMS_OIDC_SCOPES": os.environ.get("QMS_OIDC_SCOPES", "openid email profile"),
+        "QMS_OIDC_ROLE_CLAIM": os.environ.get("QMS_OIDC_ROLE_CLAIM", ""),
+        "QMS_OIDC_ROLE_MAP": os.environ.get("QMS_OIDC_ROLE_MAP", ""),
+        "QMS_OIDC_DEFAULT_ROLE": os.environ.get("QMS_OIDC_DEFAULT_ROLE", ""),
+        "QMS_OIDC_CREATE_USERS": os.environ.get("QMS_OIDC_CREATE_USERS", "1") == "1",
+        "QMS_OIDC_PASSWORD_LOGIN": os.environ.get("QMS_OIDC_PASSWORD_LOGIN", "admins"),
         # What commands speak when not told (`qms --lang`); users choose their own.
         "QMS_LANGUAGE": os.environ.get("QMS_LANGUAGE", "en"),
         "BABEL_DEFAULT_LOCALE": "en",

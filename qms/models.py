@@ -8,11 +8,14 @@ from qms.notify.models import Notification, NotificationSetting, OutboxMessage
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
+from qms.tokens.models import ApiToken
 from qms.trace.models import AuditNote
+from qms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from qms.workflow.models import WorkflowVersion
 from qms.workitems.models import WorkItem
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditChainHead",
     "AuditCheckpoint",
@@ -33,6 +36,9 @@ __all__ = [
     "SalesStage",
     "Signature",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkItem",
     "WorkflowVersion",
 ]

@@ -134,6 +134,10 @@ def _routes(app, world):
         "fmt": "csv",
         "user_id": world["team"]["engineer"].id,
         "notification_id": 1,
+        "token_id": 1,
+        "subscription_id": 1,
+        "delivery_id": 1,
+        "rest": "nothing-here",
     }
     routes = []
     for rule in app.url_map.iter_rules():

@@ -34,6 +34,12 @@ ACTION_TITLES = {
     "user.password_changed": _l("Password changed"),
     "user.email_changed": _l("E-mail changed"),
     "user.language": _l("Language changed"),
+    "user.sso_linked": _l("Linked to single sign-on"),
+    "token.created": _l("API token made"),
+    "token.revoked": _l("API token revoked"),
+    "webhook.subscribed": _l("Webhook subscribed"),
+    "webhook.switched_on": _l("Webhook switched on"),
+    "webhook.switched_off": _l("Webhook switched off"),
 }
 OPENED = _l("%(what)s opened")
 ENTITY_WORKFLOWS = {"order": "customer-order"}

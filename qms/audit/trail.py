@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import bindparam, insert, update
 
@@ -29,6 +30,11 @@ _CLAIM_HEAD = (
 )
 _ADVANCE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
 _INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
+
+# Sent with each event as it is appended, in the change's transaction: what must happen
+# because of an event (webhook deliveries, qms.webhooks.outbox) hangs here, in one place,
+# rather than in every service. Receivers write in the same transaction, or not at all.
+event_recorded = Namespace().signal("audit-event-recorded")
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ def record_event(
         current_app.config["QMS_AUDIT_CHECKPOINT_FILE"],
         key,
     )
+    event_recorded.send(event)
     return event
 
 

@@ -30,7 +30,7 @@ EVENT_TITLES = {
     "user.email_changed": _l("e-mail changed"),
     "user.language": _l("language changed"),
 }
-ORIGINS = {"web": _l("web"), "cli": _l("command line"), "system": _l("system")}
+ORIGINS = {"web": _l("web"), "cli": _l("command line"), "api": _l("API"), "system": _l("system")}
 
 
 @blueprint.get("")

@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     # Made by `qms demo` with a password printed in the README: pages say so while any is active.
     is_demo: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The OpenID Connect provider's subject for this person (qms.sso), once they signed in so.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
 
     def get_id(self) -> str:
         """Flask-Login's "alternative token": the session holds the id and the current token."""

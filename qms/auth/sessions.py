@@ -100,8 +100,14 @@ def end_session(user: User | None) -> None:
     session.clear()
 
 
+# The API authenticates each request by its token and ignores any cookie (qms.api).
+COOKIELESS_BLUEPRINTS = {"api"}
+
+
 def _enforce_session_limits():
     if request.endpoint == "static" or "_user_id" not in session:
+        return None
+    if request.blueprint in COOKIELESS_BLUEPRINTS:
         return None
     now = int(time.time())
     config = current_app.config
@@ -122,6 +128,8 @@ def _enforce_session_limits():
 
 def _require_new_password():
     if request.endpoint in ALLOWED_BEFORE_NEW_PASSWORD or "_user_id" not in session:
+        return None
+    if request.blueprint in COOKIELESS_BLUEPRINTS:
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.change_password"))

@@ -27,6 +27,7 @@ from qms.auth.users import (
     set_language,
 )
 from qms.extensions import db
+from qms.sso import password_login_allowed, sso_enabled
 
 blueprint = Blueprint("auth", __name__)
 
@@ -74,14 +75,18 @@ def login():
             )
         except TooManyAttempts as exc:
             form.password.errors.append(_wait_message(exc.retry_after))
-            page = render_template("auth/login.html", form=form)
+            page = render_template("auth/login.html", form=form, sso=sso_enabled())
             return page, 429, {"Retry-After": str(exc.retry_after)}
+        if user is not None and not password_login_allowed(user.role):
+            db.session.rollback()
+            form.password.errors.append(_("Sign in with single sign-on."))
+            return render_template("auth/login.html", form=form, sso=sso_enabled()), 403
         if user is not None:
             start_session(user)
             db.session.commit()
             return remember_device(redirect(_safe_next(request.args.get("next"))), username)
         form.password.errors.append(_("The user name or password is not correct."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, sso=sso_enabled())
 
 
 @blueprint.post("/logout")

@@ -7,6 +7,7 @@ import click
 from qms.extensions import db
 from qms.notify.delivery import send_due
 from qms.notify.schedule import scan as scan_due_dates
+from qms.webhooks.delivery import send_due_webhooks
 
 
 @click.group("notify")
@@ -27,7 +28,8 @@ def scan() -> None:
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
 @click.option("--scan-every", default=3600, show_default=True, help="Seconds between scans.")
 def send(loop: bool, interval: int, scan_every: int) -> None:
-    """Deliver the e-mail outbox (cron every minute, or --loop); failures are retried later."""
+    """Deliver the outbox, e-mail and webhooks (cron every minute, or --loop); failures are
+    retried later."""
     last_scan = 0.0
     while True:
         if loop and time.monotonic() - last_scan >= scan_every:
@@ -37,6 +39,9 @@ def send(loop: bool, interval: int, scan_every: int) -> None:
         result = send_due()
         if result.sent or result.failed or not loop:
             click.echo(f"{result.sent} sent, {result.failed} failed (will be retried)")
+        hooks = send_due_webhooks()
+        if hooks.sent or hooks.failed or not loop:
+            click.echo(f"webhooks: {hooks.sent} sent, {hooks.failed} failed (will be retried)")
         if not loop:
             return
         db.session.remove()  # a fresh session each round: nothing stale between rounds

@@ -159,14 +159,16 @@ def edit(number: str):
             changes = edit_order(
                 order,
                 current_user,
+                {
+                    "title": form.title.data,
+                    "value": parse_value(form.value.data),
+                    "currency": form.currency.data,
+                    "starts_on": form.starts_on.data,
+                    "due_on": form.due_on.data,
+                    "manager": db.session.get(User, form.manager_id.data),
+                },
                 reason=form.reason.data,
                 expected_version=int(form.version.data) if form.version.data.isdigit() else -1,
-                title=form.title.data,
-                value=parse_value(form.value.data),
-                currency=form.currency.data,
-                starts_on=form.starts_on.data,
-                due_on=form.due_on.data,
-                manager=db.session.get(User, form.manager_id.data),
             )
         except (OrderError, InputRefused) as exc:
             db.session.rollback()

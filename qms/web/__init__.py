@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,8 @@ def select_locale() -> str | None:
         from qms.i18n import command_language
 
         return command_language.get() or current_app.config["QMS_LANGUAGE"]
+    if language := g.get("request_language"):  # the API's client asked for one
+        return language
     if current_user.is_authenticated:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or "en"

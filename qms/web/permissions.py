@@ -11,6 +11,7 @@ WRITERS = ("admin", "manager", "engineer")
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "view": ("admin", "manager", "engineer", "auditor"),
     "open_order": ("admin", "manager"),
+    "edit_order": ("admin", "manager"),
     "advance_order": WRITERS,
     "write_record": WRITERS,
     "sign_record": WRITERS,
