@@ -43,6 +43,12 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "notifications": (SELECT, INSERT, UPDATE),
     "outbox_messages": (SELECT, INSERT, UPDATE),
     "notification_settings": (SELECT, INSERT, UPDATE),
+    # API tokens are revoked and their last use noted, never deleted (the trail names them).
+    "api_tokens": (SELECT, INSERT, UPDATE),
+    # Subscriptions are switched off, deliveries claimed and marked; attempts are a log.
+    "webhook_subscriptions": (SELECT, INSERT, UPDATE),
+    "webhook_deliveries": (SELECT, INSERT, UPDATE),
+    "webhook_attempts": (SELECT, INSERT),
     # Each change of the letterhead is a new row; the pack prints the latest.
     "letterheads": (SELECT, INSERT),
     "customers": (SELECT, INSERT, UPDATE),  # the customer card is edited

@@ -15,13 +15,18 @@ from qms.orders.models import Order
 from qms.timeutil import utcnow
 from qms.tokens.models import ApiToken
 from tests.api_helpers import bearer, token_for
+from tests.factories import approved_record
 from tests.web_helpers import build_world, login
 
 
 @pytest.fixture
 def world(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    return build_world()
+    world = build_world()
+    # Complaints about an order belong to its signed contract.
+    approved_record(world["order"], "contract", world["team"])
+    db.session.commit()
+    return world
 
 
 def order_count() -> int:

@@ -28,6 +28,7 @@ BODIES = {
     ("patch", "/api/v1/orders/{number}"): lambda w: {
         "title": "Новое название",
         "due_on": "2031-01-01",
+        "reason": "письмо заказчика",
     },
     ("post", "/api/v1/orders/{number}/advance"): lambda w: {"trigger": "accept_enquiry"},
     ("post", "/api/v1/orders/{number}/records"): lambda w: {"kind": "contract", "title": "Договор"},

@@ -20,6 +20,7 @@ from qms.webhooks.delivery import send_due_webhooks
 from qms.webhooks.models import WebhookDelivery, WebhookSubscription
 from qms.webhooks.services import WebhookError, subscribe
 from tests.api_helpers import bearer, token_for
+from tests.factories import approved_record
 from tests.web_helpers import build_world, login
 from tests.webhook_receiver import Receiver
 
@@ -29,7 +30,11 @@ KINDS = ["order.advanced", "record.approved", "complaint.opened"]
 @pytest.fixture
 def world(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    return build_world()
+    world = build_world()
+    # Complaints about an order belong to its signed contract.
+    approved_record(world["order"], "contract", world["team"])
+    db.session.commit()
+    return world
 
 
 @pytest.fixture

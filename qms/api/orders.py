@@ -22,6 +22,7 @@ from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.i18n import current_language
+from qms.orders.editing import edit_order
 from qms.orders.forms import CURRENCIES
 from qms.orders.models import Order
 from qms.orders.page import order_view
@@ -30,7 +31,6 @@ from qms.orders.services import (
     OrderError,
     advance_order,
     create_order,
-    edit_order,
     get_order,
     parse_value,
 )
