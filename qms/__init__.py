@@ -115,3 +115,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's lower() folds only ASCII; search must find "Склад" from "склад" too.
+    from qms.database.search import unicode_lower
+
+    dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)

@@ -106,6 +106,8 @@ def load_config(instance_path: Path) -> dict:
         "QMS_TRUSTED_PROXIES": _int("QMS_TRUSTED_PROXIES", 0),
         "QMS_PAGE_SIZE": 25,
         "QMS_COMPLAINT_ACK_DAYS": int(os.environ.get("QMS_COMPLAINT_ACK_DAYS", "1")),
+        # Once acknowledged, a complaint is due to be resolved within this many working days.
+        "QMS_COMPLAINT_RESOLVE_DAYS": int(os.environ.get("QMS_COMPLAINT_RESOLVE_DAYS", "10")),
         "QMS_AUDIT_KEY": _audit_key(instance_path),
         # Signed checkpoints of the trail's head, appended outside the database.
         "QMS_AUDIT_CHECKPOINT_FILE": os.environ.get(

@@ -180,3 +180,40 @@ def test_auditors_print_the_packs_they_audit(client, team):
     assert "Print contract pack" in section(page_of(client.get(f"/orders/{order.number}")), "packs")
     answer = client.post(f"/orders/{order.number}/pack")
     assert answer.status_code == 302 and answer.location.endswith("/packs/1.pdf")
+
+
+def test_search_ignores_case_in_cyrillic_and_says_when_nothing_is_found(client, team):
+    make_order(team, title="Система учёта склада")
+    make_customer("ООО «Ромашка»")
+    db.session.commit()
+    login(client, "manager")
+    found = page_of(client.get("/orders?q=СКЛАДА"))
+    assert "Система учёта склада" in found
+    assert "Ромашка" in page_of(client.get("/customers?q=ромашка"))
+    assert "Nothing found for “лютик”." in page_of(client.get("/customers?q=лютик"))
+    assert "Nothing found: no order matches." in page_of(client.get("/orders?q=лютик"))
+    assert "Nothing found" in page_of(client.get("/orders?q=100%25"))  # % is just a sign
+
+
+def test_a_referral_to_a_partner_names_the_partner(team):
+    from qms.records.services import RecordError, create_record
+
+    order = make_order(team)
+    refusal = {
+        "reason": "other_specialisation",
+        "importance": "low",
+        "heard_from": "выставка",
+        "alternative": "partner_referral",
+    }
+    with pytest.raises(RecordError, match="'Partner referred to' is required"):
+        create_record(order, "refusal", author=team["manager"], title="Отказ", fields=refusal)
+    record = create_record(
+        order,
+        "refusal",
+        author=team["manager"],
+        title="Отказ",
+        fields=refusal | {"partner": "ООО «Партнёр»"},
+    )
+    assert record.fields["partner"] == "ООО «Партнёр»"
+    waiting = refusal | {"alternative": "wait"}
+    assert create_record(order, "refusal", author=team["manager"], title="Отказ", fields=waiting)

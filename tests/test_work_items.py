@@ -10,6 +10,7 @@ from sqlalchemy import select
 from qms.extensions import db
 from qms.orders.services import advance_order
 from qms.records.models import Record
+from qms.timeutil import utcnow
 from qms.workflow.engine import TransitionRefused
 from qms.workitems.calendar import add_working_days
 from qms.workitems.models import WorkItem
@@ -97,7 +98,9 @@ def test_a_complaint_runs_to_closure_and_opens_a_corrective_action(team, signed,
     assert complaint.customer_id == signed.customer_id
     assert complaint in overdue_items(today=date(2026, 11, 24))
     advance_item(complaint, "acknowledge", team["manager"])
-    assert complaint.due_on is None and complaint not in overdue_items(date(2026, 11, 24))
+    # Acknowledged: its resolution is due now, ten working days on (QMS_COMPLAINT_RESOLVE_DAYS).
+    assert complaint.due_on == add_working_days(utcnow().date(), 10)
+    assert complaint not in overdue_items(utcnow().date())
     advance_item(
         complaint,
         "investigate",

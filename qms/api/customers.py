@@ -12,6 +12,7 @@ from qms.api.blueprint import blp, permission, register_refusals
 from qms.api.schemas import PageArgs, StrictSchema, page_of, paged, per_page
 from qms.customers.models import Customer
 from qms.customers.services import CARD_FIELDS, CustomerError, create_customer, update_customer
+from qms.database.search import contains_ignoring_case
 from qms.extensions import db
 from qms.workflow.engine import ConcurrentChange
 
@@ -80,7 +81,7 @@ def list_customers(args):
     """The customer cards by name."""
     query = select(Customer).options(selectinload(Customer.contacts)).order_by(Customer.name)
     if q := (args.get("q") or "").strip():
-        query = query.where(Customer.name.ilike(f"%{q}%"))
+        query = query.where(contains_ignoring_case(Customer.name, q))
     return paged(db.paginate(query, page=args["page"], per_page=per_page(args), error_out=False))
 
 

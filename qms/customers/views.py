@@ -15,6 +15,7 @@ from qms.customers.services import (
     create_customer,
     update_customer,
 )
+from qms.database.search import contains_ignoring_case
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.web.permissions import requires
@@ -34,7 +35,7 @@ def index():
     )
     query = select(Customer, order_count).order_by(Customer.name)
     if q:
-        query = query.where(Customer.name.ilike(f"%{q}%"))
+        query = query.where(contains_ignoring_case(Customer.name, q))
     rows = db.session.execute(query.limit(500)).all()
     return render_template("customers/index.html", rows=rows, q=q)
 

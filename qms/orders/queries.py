@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
+from qms.database.search import contains_ignoring_case
 from qms.extensions import db
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
@@ -37,10 +38,13 @@ def filtered_orders(f: OrderFilter) -> Select:
             joinedload(Order.workflow_version),
         )
     )
-    if f.q:
-        like = f"%{f.q.strip()}%"
+    if f.q and f.q.strip():
         query = query.where(
-            or_(Order.number.ilike(like), Order.title.ilike(like), Customer.name.ilike(like))
+            or_(
+                contains_ignoring_case(Order.number, f.q),
+                contains_ignoring_case(Order.title, f.q),
+                contains_ignoring_case(Customer.name, f.q),
+            )
         )
     if f.state:
         query = query.where(Order.state == f.state)

@@ -13,7 +13,7 @@ from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
 from qms.catalogue.loader import yaml_problem
 from qms.workflow.fields import FIELD_TYPES, FieldDef
-from qms.workflow.record_fields import parse_record_field
+from qms.workflow.record_fields import check_required_when, parse_record_field
 from qms.workflow.types import (
     RecordField,
     RecordKind,
@@ -252,6 +252,7 @@ class _Parser:
             )
             for name, field_spec in self.mapping(spec.get("fields") or {}, entry).items()
         ]
+        check_required_when(fields, entry, self.fail)
         return RecordKind(
             kind=kind,
             title=self.text(spec.get("title"), entry),

@@ -34,7 +34,7 @@ ANSWERS = {
     "na": Text(en="Not applicable", ru="Неприменимо"),
 }
 TEXT_LIMITS = {"text": 500, "multiline": 20_000}
-FIELD_KEYS = {"title", "choices", "optional", "type", "columns", "hint"}
+FIELD_KEYS = {"title", "choices", "optional", "type", "columns", "hint", "required_when"}
 
 
 class FieldProblem(ValueError):
@@ -104,7 +104,24 @@ def parse_record_field(
         type=kind,
         columns=columns,
         hint=text(spec["hint"], f"{entry} hint") if "hint" in spec else None,
+        required_when=tuple(
+            (str(other), str(value))
+            for other, value in mapping(spec.get("required_when") or {}, entry).items()
+        ),
     )
+
+
+def check_required_when(fields, entry: str, fail) -> None:
+    """Each `required_when` names another field of the record and one of its choices."""
+    by_name = {f.name: f for f in fields}
+    for field in fields:
+        for other, value in field.required_when:
+            choices = by_name[other].choices if other in by_name else None
+            if choices is None or value not in choices:
+                raise fail(
+                    f"{entry} field '{field.name}'",
+                    f"required_when names '{other}: {value}', not a choice of this record",
+                )
 
 
 def _required(field: RecordField, path: tuple) -> FieldProblem:
@@ -261,4 +278,8 @@ def clean_values(
         for field in fields:
             if field.name not in clean and not field.optional:
                 raise _required(field, (field.name,))
+    for field in fields:  # "a partner, when the client was referred to one"
+        conditions = field.required_when
+        if conditions and field.name not in clean and all(clean.get(o) == v for o, v in conditions):
+            raise _required(field, (field.name,))
     return clean

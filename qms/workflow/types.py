@@ -27,6 +27,8 @@ class RecordField:
     type: str = "text"
     columns: tuple[RecordField, ...] = ()
     hint: Text | None = None
+    # Required (though optional otherwise) when these other fields hold these values.
+    required_when: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,9 @@ def advance_item(
     if item.workflow == "contract-change" and trigger == "agree":
         _reopen_records(item, actor, reopened_kinds(data))
     if item.workflow == "complaint":
-        if trigger == "acknowledge":
-            item.due_on = None  # the acknowledgement was what was due
+        if trigger == "acknowledge":  # acknowledged: now its resolution is what is due
+            days = current_app.config["QMS_COMPLAINT_RESOLVE_DAYS"]
+            item.due_on = add_working_days(utcnow().date(), days)
         if trigger == "investigate" and data.get("corrective_action_needed"):
             open_item(
                 "corrective-action",

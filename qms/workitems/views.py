@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from qms.audit.models import AuditEvent
@@ -15,6 +15,7 @@ from qms.database.limits import InputRefused, date_in_range
 from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.models import Order
+from qms.records.models import Record
 from qms.timeutil import utcnow
 from qms.web.inputs import id_from, page_number
 from qms.web.permissions import requires
@@ -23,13 +24,12 @@ from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import definition_of, registry
 from qms.workitems.models import WorkItem
 from qms.workitems.services import (
-    CHANNELS,
-    SOURCES,
     WORKFLOWS,
     WorkItemError,
     advance_item,
     open_item,
 )
+from qms.workitems.titles import CHANNEL_TITLES, SOURCE_TITLES
 
 blueprint = Blueprint("workitems", __name__)
 
@@ -77,6 +77,12 @@ def index():
         query = query.where(WorkItem.due_on < utcnow().date())
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     definitions = {name: registry().latest(name) for name in WORKFLOWS}
+    # The state filter offers the states of the kind chosen, or of every kind.
+    states = {
+        name: (d.title, d.states)
+        for name, d in definitions.items()
+        if not workflow or name == workflow
+    }
     return render_template(
         "workitems/index.html",
         page=page,
@@ -84,6 +90,7 @@ def index():
         state=state,
         overdue=overdue,
         definitions=definitions,
+        states=states,
         today=utcnow().date(),
     )
 
@@ -146,11 +153,27 @@ def new():
         workflow=workflow,
         definition=definition,
         customers=customers,
-        channels=CHANNELS,
-        sources=SOURCES,
+        orders=_orders_for(workflow),
+        channels=CHANNEL_TITLES,
+        sources=SOURCE_TITLES,
         values=values,
         errors=errors,
     ), 422 if errors else 200
+
+
+def _orders_for(workflow: str) -> list[Order]:
+    """The orders a new item of `workflow` may belong to, to choose from (not to type):
+    a contract change or a complaint only on an order with an approved contract."""
+    query = select(Order).order_by(Order.number.desc()).limit(500)
+    if workflow in ("contract-change", "complaint"):
+        query = query.where(
+            exists().where(
+                Record.order_id == Order.id,
+                Record.kind == "contract",
+                Record.status == "approved",
+            )
+        )
+    return db.session.scalars(query).all()
 
 
 @blueprint.get("/items/<number>")
@@ -165,6 +188,7 @@ def show(number: str):
     ).all()
     children = db.session.scalars(select(WorkItem).where(WorkItem.parent_id == item.id)).all()
     users = db.session.scalars(select(User).where(User.is_active).order_by(User.username)).all()
+    kinds = registry().latest("customer-order").records
     return render_template(
         "workitems/show.html",
         item=item,
@@ -173,6 +197,9 @@ def show(number: str):
         children=children,
         users=users,
         today=utcnow().date(),
+        record_kinds=kinds,
+        channels=CHANNEL_TITLES,
+        sources=SOURCE_TITLES,
     )
 
 
@@ -181,8 +208,11 @@ def show(number: str):
 def advance(number: str):
     item = _item_or_404(number)
     trigger = request.form.get("trigger", "")
+    # Several boxes may be ticked for one input (the records a change reopens).
     values = {
-        k.removeprefix("input_"): v for k, v in request.form.items() if k.startswith("input_")
+        k.removeprefix("input_"): ",".join(request.form.getlist(k))
+        for k in request.form
+        if k.startswith("input_")
     }
     try:
         # A transition may open a corrective action, whose number may be taken meanwhile.
