@@ -6,6 +6,7 @@ import csv
 import html as html_lib
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -108,11 +109,19 @@ def test_a_step_passed_without_its_evidence_is_flagged_loudly(
 
 
 def test_trace_exports_csv_xlsx_json(demo, runner, tmp_path):
-    rows = list(csv.reader(io.StringIO(runner.invoke(args=["trace", "--format", "csv"]).output)))
-    assert rows[0][:4] == ["ISO 9001:2015", "title", "ISO 9001:2000", "internal documents"]
+    exported = runner.invoke(args=["trace", "--format", "csv"]).output
+    assert exported.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(exported.removeprefix("\ufeff"))))
+    assert rows[0][:4] == ["ISO 9001:2015", "Title", "ISO 9001:2000", "Internal documents"]
     assert "2006-0001" in rows[0]
     statuses = {cell for row in rows[1:] for cell in row[4:]}
-    assert statuses <= {COMPLETE, NOT_REACHED} and COMPLETE in statuses
+    assert statuses <= {"complete", "not reached"} and "complete" in statuses
+    russian = runner.invoke(args=["--lang", "ru", "trace", "--format", "csv"]).output
+    ru_rows = list(csv.reader(io.StringIO(russian.removeprefix("\ufeff"))))
+    assert ru_rows[0][1] == "Название" and {c for r in ru_rows[1:] for c in r[4:]} <= {
+        "есть",
+        "не достигнуто",
+    }
 
     data = json.loads(runner.invoke(args=["trace", "--format", "json"]).output)
     assert data["gaps"] == 0
@@ -127,6 +136,14 @@ def test_trace_exports_csv_xlsx_json(demo, runner, tmp_path):
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
     assert header[4:] == ["2026-0001", "2026-0003", "2026-0005"]
+    assert {c.value for row in sheet.iter_rows(min_row=2) for c in row[4:]} <= {
+        "complete",
+        "not reached",
+    }
+    assert {c["status"] for r in data["clauses"] for c in r["cells"].values()} <= {
+        COMPLETE,
+        NOT_REACHED,
+    }  # JSON keeps the codes
     assert sheet.max_row == len(rows)
 
 
@@ -187,13 +204,24 @@ def test_an_altered_event_shows_up_broken_in_the_ui(demo, client, insider):
 
 def test_audit_events_filter_and_export(demo, client):
     login(client, "auditor", "auditor-demo")
-    page = client.get("/audit/events?user=admin&action=record.approved").get_data(as_text=True)
-    assert "record.approved" in page and "order.created" not in page
+    response = client.get("/audit/events?user=admin&action=record.approved")
+    page = html_lib.unescape(response.get_data(as_text=True))
+    table = page.split("<tbody>")[1]
+    assert "Record approved" in table and "Order opened" not in table
+    assert "record.approved" not in table  # titles, not codes
+    assert '<option selected value="record.approved">— Record approved</option>' in page
+    assert re.search(r'<a href="/records/\d+">“.+”, revision \d+</a>', table)  # links, not ids
+    assert '<a href="/orders/2026-' in table or '<a href="/orders/2006-' in table
     exported = client.get("/audit/events.csv?order=2006-0001").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(exported)))
-    assert rows[0][:4] == ["seq", "occurred_at_utc", "actor", "action"]
-    order_id = str(_order_id("2006-0001"))
-    assert len(rows) > 20 and all(r[6] == order_id for r in rows[1:])
+    assert exported.startswith("\ufeff")  # so that Excel reads Cyrillic
+    rows = list(csv.reader(io.StringIO(exported.removeprefix("\ufeff"))))
+    assert rows[0][:6] == ["No.", "When (UTC)", "Who", "What", "About", "Order"]
+    assert len(rows) > 20 and all(r[5] == "2006-0001" for r in rows[1:])  # numbers, not ids
+    changes = [json.loads(r[9]) for r in rows[1:]]  # JSON, not Python's repr
+    assert any(c.get("title") for c in changes)
+    edited = client.get("/audit/events?action=order.").get_data(as_text=True)
+    assert "Order opened" in html_lib.unescape(edited)
+    assert client.get("/audit/events?action=nonsense").status_code == 400
     verified = client.post("/audit/verify").get_data(as_text=True)
     assert "Intact:" in verified and "Head of the trail" in verified
 

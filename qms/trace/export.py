@@ -1,4 +1,8 @@
-"""The matrix as CSV, XLSX (openpyxl) or JSON, for `qms trace` and the download links."""
+"""The matrix as CSV, XLSX (openpyxl) or JSON, for `qms trace` and the download links.
+
+CSV and XLSX are for people: headers and statuses in the reader's language (CSV with a
+byte-order mark, so that Excel reads Cyrillic). JSON is for programs: it keeps the codes.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +10,60 @@ import csv
 import io
 import json
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from qms.i18n import current_language
 from qms.spreadsheet import safe_row
-from qms.trace.matrix import COMPLETE, MISSING, Matrix
+from qms.trace.matrix import COMPLETE, MISSING, NOT_REACHED, Matrix
 
 FILLS = {COMPLETE: "D7F0DF", MISSING: "F9C7C2"}
+STATUS_TITLES = {
+    COMPLETE: _l("complete"),
+    MISSING: _l("MISSING"),
+    NOT_REACHED: _l("not reached"),
+}
 
 
-def _header(matrix: Matrix) -> list[str]:
+def _header(matrix: Matrix, lang: str) -> list[str]:
+    with force_locale(lang):
+        words = [str(_l("Title")), str(_l("Internal documents"))]
     return [
         "ISO 9001:2015",
-        "title",
+        words[0],
         "ISO 9001:2000",
-        "internal documents",
+        words[1],
         *[o.number for o in matrix.orders],
     ]
 
 
 def _row(matrix: Matrix, row, lang: str) -> list[str]:
+    with force_locale(lang):
+        statuses = {code: str(title) for code, title in STATUS_TITLES.items()}
     return [
         row.number,
         row.title.get(lang),
         " ".join(row.from_2000),
         "; ".join(row.documents),
-        *[matrix.cell(row.number, o.id).status for o in matrix.orders],
+        *[statuses[matrix.cell(row.number, o.id).status] for o in matrix.orders],
     ]
 
 
-def to_csv(matrix: Matrix, lang: str = "en") -> str:
+def to_csv(matrix: Matrix, lang: str | None = None) -> str:
+    lang = lang or current_language()
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(safe_row(_header(matrix)))
+    writer.writerow(safe_row(_header(matrix, lang)))
     for row in matrix.rows:
         writer.writerow(safe_row(_row(matrix, row, lang)))
     return out.getvalue()
 
 
-def to_json(matrix: Matrix, lang: str = "en") -> str:
+def to_json(matrix: Matrix, lang: str | None = None) -> str:
+    lang = lang or current_language()
     return json.dumps(
         {
             "orders": [
@@ -76,18 +95,21 @@ def to_json(matrix: Matrix, lang: str = "en") -> str:
     )
 
 
-def to_xlsx(matrix: Matrix, lang: str = "en") -> bytes:
+def to_xlsx(matrix: Matrix, lang: str | None = None) -> bytes:
+    lang = lang or current_language()
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Traceability"
-    sheet.append(safe_row(_header(matrix)))
+    with force_locale(lang):
+        sheet.title = str(_l("Traceability"))
+    sheet.append(safe_row(_header(matrix, lang)))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in matrix.rows:
         sheet.append(safe_row(_row(matrix, row, lang)))
-        for cell in sheet[sheet.max_row][4:]:
-            if cell.value in FILLS:
-                cell.fill = PatternFill("solid", fgColor=FILLS[cell.value])
+        statuses = [matrix.cell(row.number, o.id).status for o in matrix.orders]
+        for cell, status in zip(sheet[sheet.max_row][4:], statuses, strict=True):
+            if status in FILLS:
+                cell.fill = PatternFill("solid", fgColor=FILLS[status])
     sheet.freeze_panes = "E2"
     out = io.BytesIO()
     workbook.save(out)

@@ -24,7 +24,8 @@ class EventFilterForm(FlaskForm):
 
     user = StringField(_l("User"), validators=[Optional(), Length(max=64)])
     order = StringField(_l("Order"), validators=[Optional(), Length(max=32)])
-    action = StringField(_l("Kind"), validators=[Optional(), Length(max=64)])
+    # Choices are set by the view (qms.trace.events.kind_choices): titles, not codes.
+    action = SelectField(_l("Kind"), choices=[], validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional(), sane_date])
     date_to = DateField(_l("To"), validators=[Optional(), sane_date])
 

@@ -1,0 +1,91 @@
+"""An event's changes as people read them: each field by its title, before → after."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from qms.i18n import current_language
+
+FIELD_TITLES = {
+    "number": _l("number"),
+    "title": _l("title"),
+    "customer": _l("customer"),
+    "manager": _l("project manager"),
+    "value": _l("value"),
+    "currency": _l("currency"),
+    "language": _l("language"),
+    "starts_on": _l("starts on"),
+    "due_on": _l("due on"),
+    "workflow": _l("workflow"),
+    "kind": _l("kind"),
+    "revision": _l("revision"),
+    "fields": _l("fields"),
+    "body": _l("text"),
+    "meaning": _l("meaning"),
+    "content_sha256": _l("content SHA-256"),
+    "file": _l("file"),
+    "sha256": _l("SHA-256"),
+    "size": _l("size, bytes"),
+    "signer": _l("signer"),
+    "note": _l("note"),
+    "note_id": _l("note"),
+    "clause": _l("clause"),
+    "username": _l("user name"),
+    "full_name": _l("full name"),
+    "email": _l("e-mail"),
+    "role": _l("role"),
+    "is_active": _l("active"),
+    "channel": _l("channel"),
+    "source": _l("source"),
+    "parent": _l("opened from"),
+    "stage": _l("stage"),
+    "pages": _l("pages"),
+    "pdf_sha256": _l("file SHA-256"),
+    "trail_head": _l("trail head"),
+    "restored_head": _l("restored head"),
+    "scope": _l("scope"),
+    "url": _l("address"),
+}
+LONGEST = 160
+
+
+def field_title(name: str) -> str:
+    """A change's field by its title: the common ones here, a workflow input by its own."""
+    if name in FIELD_TITLES:
+        return str(FIELD_TITLES[name])
+    from qms.workflow.registry import registry
+
+    known = registry()
+    for workflow in sorted(known.names()):
+        fields = known.latest(workflow).fields
+        if name in fields:
+            return fields[name].title.get(current_language())
+    return name.replace("_", " ")
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
+
+
+def change_lines(changes: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """[(field title, "old → new" or the value)] for an event's changes."""
+    lines = []
+    for name, value in (changes or {}).items():
+        if isinstance(value, list) and len(value) == 2 and name not in ("kinds", "trail_head"):
+            lines.append((field_title(name), f"{_shown(value[0])} → {_shown(value[1])}"))
+        else:
+            lines.append((field_title(name), _shown(value)))
+    return lines
+
+
+def changes_json(changes: dict[str, Any] | None) -> str:
+    """As an export carries them: JSON, as stored (not Python's repr)."""
+    return json.dumps(changes or {}, ensure_ascii=False, sort_keys=True)
