@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from qms.audit.trail import record_event
@@ -44,14 +45,14 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 def _check_name(name: str | None, customer_id: int | None = None) -> None:
     if not name:
-        raise CustomerError("a customer needs a name")
+        raise CustomerError(_l("a customer needs a name"))
     # Exact match: SQLite's lower() knows only ASCII, so a case-blind check would be
     # wrong for Cyrillic names on one database and right on the other.
     clash = select(func.count()).where(Customer.name == name)
     if customer_id is not None:
         clash = clash.where(Customer.id != customer_id)
     if db.session.scalar(clash):
-        raise CustomerError(f"a customer named '{name}' already exists")
+        raise CustomerError(_l("a customer named '%(name)s' already exists", name=name))
 
 
 def create_customer(actor: User, values: dict[str, Any]) -> Customer:
@@ -90,7 +91,7 @@ def update_customer(customer: Customer, actor: User, values: dict[str, Any]) -> 
 
 def add_contact(customer: Customer, actor: User, values: dict[str, Any]) -> Contact:
     if not (values.get("name") or "").strip():
-        raise CustomerError("a contact needs a name")
+        raise CustomerError(_l("a contact needs a name"))
     contact = Contact(
         customer_id=customer.id,
         **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()},

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Numeric, String, event, inspect
 from sqlalchemy.orm import Session
 
@@ -33,11 +35,16 @@ def date_in_range(value: date) -> bool:
     return EARLIEST_DATE <= value <= LATEST_DATE
 
 
-def check_date(value: date | None, label: str) -> date | None:
+def check_date(value: date | None, label) -> date | None:
+    """`label` names the field in the reader's language (a lazy text)."""
     if value is not None and not date_in_range(value):
         raise InputRefused(
-            f"{label}: the date must be between {EARLIEST_DATE.isoformat()} "
-            f"and {LATEST_DATE.isoformat()}"
+            _l(
+                "%(field)s: the date must be between %(earliest)s and %(latest)s",
+                field=label,
+                earliest=EARLIEST_DATE.isoformat(),
+                latest=LATEST_DATE.isoformat(),
+            )
         )
     return value
 
@@ -51,8 +58,16 @@ def check_lengths(model, **values: str | None) -> None:
     for name, value in values.items():
         limit = column_length(model, name)
         if limit and value is not None and len(value) > limit:
-            label = name.replace("_", " ").capitalize()
-            raise InputRefused(f"{label}: at most {limit} characters ({len(value)} given)")
+            from qms.audit.changes import field_title
+
+            raise InputRefused(
+                _l(
+                    "%(field)s: at most %(limit)s characters (%(given)s given)",
+                    field=LazyString(lambda name=name: field_title(name).capitalize()),
+                    limit=limit,
+                    given=len(value),
+                )
+            )
 
 
 def _misfit(column, value) -> str | None:

@@ -94,8 +94,8 @@ def _check(order: Order, changes: dict[str, Any]) -> None:
         raise OrderError(_l("the documents' language is Russian or English"))
     starts_on = changes.get("starts_on", order.starts_on)
     due_on = changes.get("due_on", order.due_on)
-    check_date(starts_on, "Starts on")
-    check_date(due_on, "Due on")
+    check_date(starts_on, _l("Starts on"))
+    check_date(due_on, _l("Due on"))
     if starts_on and due_on and due_on < starts_on:
         raise OrderError(_l("the due date is before the start date"))
     if changes.get("value") is not None:

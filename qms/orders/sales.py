@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.catalogue import Text
@@ -49,11 +51,11 @@ class SalesStageError(ValueError):
 def mark_stage(order: Order, stage: str, actor: User, note: str | None = None) -> SalesStage:
     """Mark a sales stage done; only while the order is in pre-contract work."""
     if stage not in STAGES:
-        raise SalesStageError(f"unknown sales stage '{stage}'")
+        raise SalesStageError(_l("unknown sales stage '%(stage)s'", stage=stage))
     if order.state not in PRE_CONTRACT_STATES:
-        raise SalesStageError("sales stages are tracked only during pre-contract work")
+        raise SalesStageError(_l("sales stages are tracked only during pre-contract work"))
     if db.session.query(SalesStage).filter_by(order_id=order.id, stage=stage).first():
-        raise SalesStageError("this stage is already marked done")
+        raise SalesStageError(_l("this stage is already marked done"))
     done = SalesStage(
         order_id=order.id, stage=stage, note=(note or "").strip() or None, done_by_id=actor.id
     )

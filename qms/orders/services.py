@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from qms.audit.trail import RecordedEvent, record_event
@@ -28,7 +29,7 @@ class OrderError(ValueError):
 def get_order(number: str) -> Order:
     order = db.session.scalars(select(Order).where(Order.number == number)).first()
     if order is None:
-        raise OrderError(f"no order numbered '{number}'")
+        raise OrderError(_l("no order numbered '%(number)s'", number=number))
     return order
 
 
@@ -49,10 +50,12 @@ def parse_value(text: str | None) -> Decimal | None:
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():  # NaN and infinities parse as Decimals
-        raise OrderError(f"'{text}' is not an amount of money")
+        raise OrderError(_l("'%(text)s' is not an amount of money", text=text))
     if value < 0:
-        raise OrderError("the value cannot be negative")
-    too_large = OrderError(f"the value is too large: at most {MAX_MONEY:,}".replace(",", " "))
+        raise OrderError(_l("the value cannot be negative"))
+    too_large = OrderError(
+        _l("the value is too large: at most %(most)s", most=f"{MAX_MONEY:,}".replace(",", " "))
+    )
     if value > MAX_MONEY:  # before rounding, which fails on more digits than it keeps
         raise too_large
     value = value.quantize(Decimal("0.01"))
@@ -76,22 +79,22 @@ def create_order(
 ) -> Order:
     """Open a new order at the first state of the latest customer-order workflow."""
     if actor.role not in ("manager", "admin"):
-        raise OrderError("only a manager or an administrator may open an order")
+        raise OrderError(_l("only a manager or an administrator may open an order"))
     if not title or not title.strip():
-        raise OrderError("an order needs a title")
+        raise OrderError(_l("an order needs a title"))
     if manager.role != "manager":
-        raise OrderError(f"{manager.username} is not a project manager")
+        raise OrderError(_l("%(name)s is not an active project manager", name=manager.full_name))
     if starts_on and due_on and due_on < starts_on:
-        raise OrderError("the due date is before the start date")
-    check_date(starts_on, "Starts on")
-    check_date(due_on, "Due on")
+        raise OrderError(_l("the due date is before the start date"))
+    check_date(starts_on, _l("Starts on"))
+    check_date(due_on, _l("Due on"))
     check_lengths(Order, title=title.strip(), number=number)
     if value is not None:
         parse_value(str(value))  # the same limits whatever the caller parsed it with
     if not number:  # the next free one; should another order take it first, the unique
         number = next_order_number()  # constraint refuses this one (see commit_retrying)
     elif db.session.scalar(select(func.count()).where(Order.number == number)):
-        raise OrderError(f"an order numbered '{number}' already exists")
+        raise OrderError(_l("an order numbered '%(number)s' already exists", number=number))
     definition = registry().latest(WORKFLOW)
     order = Order(
         number=number,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePath
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
 from qms.audit.trail import record_event
@@ -41,19 +42,29 @@ def check_upload(filename: str, content: bytes, max_bytes: int) -> tuple[str, st
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in ALLOWED:
         allowed = ", ".join(sorted(ALLOWED))
-        raise RecordError(f"files of type '{suffix or 'none'}' are not accepted ({allowed})")
+        raise RecordError(
+            _l(
+                "files of type '%(suffix)s' are not accepted (%(allowed)s)",
+                suffix=suffix or "—",
+                allowed=allowed,
+            )
+        )
     if not content:
-        raise RecordError("the file is empty")
+        raise RecordError(_l("the file is empty"))
     if len(content) > max_bytes:
-        raise RecordError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise RecordError(_l("the file is larger than %(mb)s MB", mb=max_bytes // (1024 * 1024)))
     content_type, magic = ALLOWED[suffix]
     if magic is None:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
-            raise RecordError(f"the file is not UTF-8 text, as a {suffix} file must be") from None
+            raise RecordError(
+                _l("the file is not UTF-8 text, as a %(suffix)s file must be", suffix=suffix)
+            ) from None
     elif not content.startswith(magic):
-        raise RecordError(f"the file's content is not {suffix[1:].upper()}, whatever its name")
+        raise RecordError(
+            _l("the file's content is not %(kind)s, whatever its name", kind=suffix[1:].upper())
+        )
     if not name.lower().endswith(suffix):
         name = f"{PurePath(name).stem or 'file'}{suffix}"
     limit = column_length(Attachment, "filename")
@@ -95,7 +106,7 @@ def remove_attachment(record: Record, attachment: Attachment, remover: User) -> 
     """Take a file off a draft (the stored content stays: other revisions may share it)."""
     check_may_edit(record, remover)
     if attachment.record_id != record.id:
-        raise RecordError("this file belongs to another record")
+        raise RecordError(_l("this file belongs to another record"))
     db.session.delete(attachment)
     contribute(record, remover, "removed_file")
     db.session.flush()

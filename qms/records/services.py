@@ -46,7 +46,13 @@ def record_kind(order: Order, kind: str) -> RecordKind:
     definition = definition_of(order.workflow_version)
     if kind not in definition.records:
         known = ", ".join(definition.records)
-        raise RecordError(f"'{kind}' is not a record kind of this order's workflow ({known})")
+        raise RecordError(
+            _l(
+                "'%(kind)s' is not a record kind of this order's workflow (%(known)s)",
+                kind=kind,
+                known=known,
+            )
+        )
     return definition.records[kind]
 
 
@@ -114,7 +120,7 @@ def create_record(
         raise RecordError(_l("auditors read records; they do not write them"))
     record_type = record_kind(order, kind)
     if not title or not title.strip():
-        raise RecordError("a record needs a title")
+        raise RecordError(_l("a record needs a title"))
     record = Record(
         order_id=order.id,
         kind=kind,
@@ -155,7 +161,7 @@ def update_draft(
     changes: dict[str, Any] = {}
     if title is not None and title.strip() != record.title:
         if not title.strip():
-            raise RecordError("a record needs a title")
+            raise RecordError(_l("a record needs a title"))
         changes["title"] = [record.title, title.strip()]
         record.title = title.strip()
     if body is not None and body != record.body:

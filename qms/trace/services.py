@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,11 +27,11 @@ class NoteError(ValueError):
 
 def add_note(order: Order, author: User, body: str, clause: str | None) -> AuditNote:
     if author.role not in ("auditor", "admin"):
-        raise NoteError("audit notes are written by auditors")
+        raise NoteError(_l("audit notes are written by auditors"))
     if not body or not body.strip():
-        raise NoteError("a note needs some text")
+        raise NoteError(_l("a note needs some text"))
     if clause and clause not in catalogue().clauses_2015:
-        raise NoteError(f"'{clause}' is not an ISO 9001:2015 clause")
+        raise NoteError(_l("'%(clause)s' is not an ISO 9001:2015 clause", clause=clause))
     note = AuditNote(
         order_id=order.id, author_id=author.id, body=body.strip(), clause=clause or None
     )
@@ -57,8 +58,8 @@ class EventFilter:
 
 
 def events_query(f: EventFilter) -> Select:
-    check_date(f.date_from, "From")
-    check_date(f.date_to, "To")  # the day after it must exist
+    check_date(f.date_from, _l("From"))
+    check_date(f.date_to, _l("To"))  # the day after it must exist
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
     if f.username:
         query = query.where(AuditEvent.actor_name == f.username)

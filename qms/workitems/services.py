@@ -85,7 +85,7 @@ def open_item(
     if not title or not title.strip():
         raise WorkItemError(_l("a title is required"))
     check_lengths(WorkItem, title=title.strip())
-    check_date(received_on, "Received on")
+    check_date(received_on, _l("Received on"))
     if workflow == "contract-change" and order is None:
         raise WorkItemError(_l("a contract change belongs to an order"))
     needs_contract = workflow in ("contract-change", "complaint") and order is not None
