@@ -45,7 +45,7 @@ def test_untouched_data_agrees_with_the_trail(world, runner):
     assert result.exit_code == 0, result.output
     assert (
         "data against the trail: 1 orders, 0 work items, 1 approved records, 1 signatures, "
-        "1 stored files, 5 users, 1 notes" in result.output
+        "1 stored files, 5 users, 1 audit notes" in result.output
     )
 
 
@@ -62,9 +62,9 @@ def _approve_by_hand(insider, world):
         h=draft.content_hash(),
     )
     return [
-        f"record {draft.id} (customer_requirements, rev. 1) is approved but the trail holds no "
-        "approval of it",
-        f"admin's 'approved' signature on record {draft.id}",
+        f"record {draft.id} (Customer requirements (pre-contract), rev. 1) is approved but the "
+        "trail holds no approval of it",
+        f"admin's 'Approved' signature on record {draft.id}",
         "has no event in the trail: it was added by hand",
     ]
 
@@ -87,20 +87,24 @@ def _attach_to_an_approved_record(insider, world):
         u=world["team"]["manager"].id,
         t=utcnow().replace(tzinfo=None),
     )
-    return [f"record {world['approved'].id} (enquiry, rev. 1) now hashes", "changed after approval"]
+    return [f"record {world['approved'].id} (Enquiry, rev. 1) now hashes", "changed after approval"]
 
 
 def _grant_a_role_in_sql(insider, world):
     run(insider, "UPDATE users SET role = 'admin' WHERE username = 'engineer'")
-    return ["user engineer", "has role 'admin', but the trail's last word", "was 'engineer'"]
+    return [
+        "user engineer",
+        "has role 'Administrator', but the trail's last word",
+        "was 'Engineer'",
+    ]
 
 
 def _jump_an_order(insider, world):
     run(insider, "UPDATE orders SET state = 'closed' WHERE id = :id", id=world["order"].id)
     return [
-        f"order {world['order'].number} (id {world['order'].id}) is at 'closed', but the trail's "
+        f"order {world['order'].number} (id {world['order'].id}) is at 'Closed', but the trail's "
         "last transition",
-        "took it to 'enquiry'",
+        "took it to 'Enquiry'",
     ]
 
 

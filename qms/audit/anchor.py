@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ class Checkpoint:
     made_at: datetime
     note: str | None
     mac: str
-    where: str  # "FILE line N" or "database checkpoint N", for messages
+    where: object  # "FILE line N" or "database checkpoint N" (a lazy text), for messages
 
     def signed_text(self) -> str:
         return checkpoint_text(self.kind, self.seq, self.hash, self.made_at, self.note)
@@ -137,7 +138,7 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
         .returning(AuditCheckpoint.id)
     ).scalar_one()
     append_to_file(checkpoint_file(), key, kind, seq, head_hash, note)
-    where = f"database checkpoint {checkpoint_id}"
+    where = _l("database checkpoint %(id)s", id=checkpoint_id)
     return Checkpoint(kind, seq, head_hash, made_at, note, mac, where)
 
 
@@ -149,7 +150,7 @@ def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
     except FileNotFoundError:
         return [], []
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [f"the checkpoint file {path} cannot be read: {exc}"]
+        return [], [_l("the checkpoint file %(path)s cannot be read: %(why)s", path=path, why=exc)]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -163,18 +164,32 @@ def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
                     made_at=datetime.fromisoformat(data["at"]),
                     note=data.get("note"),
                     mac=str(data["mac"]),
-                    where=f"{path.name} line {number}",
+                    where=_l("%(file)s line %(n)s", file=path.name, n=number),
                 )
             )
         except (ValueError, KeyError, TypeError):
-            problems.append(f"{path.name} line {number} is not a checkpoint (the file was edited)")
+            problems.append(
+                _l(
+                    "%(file)s line %(n)s is not a checkpoint (the file was edited)",
+                    file=path.name,
+                    n=number,
+                )
+            )
     return checkpoints, problems
 
 
 def read_database_checkpoints() -> list[Checkpoint]:
     rows = db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
     return [
-        Checkpoint(r.kind, r.seq, r.hash, r.made_at, r.note, r.mac, f"database checkpoint {r.id}")
+        Checkpoint(
+            r.kind,
+            r.seq,
+            r.hash,
+            r.made_at,
+            r.note,
+            r.mac,
+            _l("database checkpoint %(id)s", id=r.id),
+        )
         for r in rows
     ]
 

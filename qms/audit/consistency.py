@@ -10,27 +10,40 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from qms.audit.models import AuditEvent
+from qms.audit.titles import state_title
 from qms.auth.models import User
+from qms.auth.roles import ROLE_TITLES
 from qms.extensions import db
+from qms.i18n import current_language, role_title
 from qms.orders.models import Order
+from qms.records.forms import MEANING_TITLES
 from qms.records.models import Blob, Record, Signature
 from qms.trace.models import AuditNote
+from qms.workflow.registry import registry
 from qms.workitems.models import WorkItem
 
 SHOWN = 20  # findings per check; the rest are counted
+USER_FACTS = {"role": _l("role"), "is_active": _l("active")}
+
+
+def _fact(name: str, value) -> str:
+    if name == "role":
+        return role_title(value) if value in ROLE_TITLES else str(value)
+    return str(_l("yes") if value else _l("no"))
 
 
 def check_data_against_trail() -> tuple[list[str], dict[str, int]]:
     findings: list[str] = []
     checked = {
-        "orders": _states(findings, Order, lambda o: "order", lambda o: f"order {o.number}"),
-        "work items": _states(
-            findings, WorkItem, lambda i: i.workflow, lambda i: f"{i.workflow} {i.number}"
+        "orders": _states(
+            findings, Order, lambda o: "order", lambda o: _l("order %(n)s", n=o.number)
         ),
+        "work items": _states(findings, WorkItem, lambda i: i.workflow, lambda i: i.number),
         "approved records": _approved_records(findings),
         "signatures": _signatures(findings),
         "stored files": _files(findings),
@@ -43,7 +56,7 @@ def check_data_against_trail() -> tuple[list[str], dict[str, int]]:
 def _add(findings: list[str], messages: list[str]) -> None:
     findings += messages[:SHOWN]
     if len(messages) > SHOWN:
-        findings.append(f"… and {len(messages) - SHOWN} more like these")
+        findings.append(_l("… and %(n)s more like these", n=len(messages) - SHOWN))
 
 
 def _last_states(entity_types) -> dict[tuple[str, int], tuple[str, int]]:
@@ -67,16 +80,30 @@ def _states(findings, model, entity_type_of, label_of) -> int:
     trail = _last_states({entity_type_of(item) for item in items} or {"order"})
     messages = []
     for item in items:
-        said = trail.get((entity_type_of(item), item.id))
+        entity = entity_type_of(item)
+        said = trail.get((entity, item.id))
+        state = state_title(entity, item.state)
         if said is None:
             messages.append(
-                f"{label_of(item)} (id {item.id}) is at '{item.state}' but has no event in the "
-                "trail: it was written into the database by hand"
+                _l(
+                    "%(what)s (id %(id)s) is at '%(state)s' but has no event in the trail: "
+                    "it was written into the database by hand",
+                    what=label_of(item),
+                    id=item.id,
+                    state=state,
+                )
             )
         elif said[0] != item.state:
             messages.append(
-                f"{label_of(item)} (id {item.id}) is at '{item.state}', but the trail's last "
-                f"transition (event #{said[1]}) took it to '{said[0]}'"
+                _l(
+                    "%(what)s (id %(id)s) is at '%(state)s', but the trail's last transition "
+                    "(event #%(seq)s) took it to '%(said)s'",
+                    what=label_of(item),
+                    id=item.id,
+                    state=state,
+                    seq=said[1],
+                    said=state_title(entity, said[0]),
+                )
             )
     _add(findings, messages)
     return len(items)
@@ -94,24 +121,49 @@ def _approved_records(findings) -> int:
     records = db.session.scalars(
         select(Record).options(selectinload(Record.attachments)).order_by(Record.id)
     ).all()
+    kinds = registry().latest("customer-order").records
     messages = []
     for record in records:
-        label = f"record {record.id} ({record.kind}, rev. {record.revision})"
+        label = _l(
+            "record %(id)s (%(kind)s, rev. %(n)s)",
+            id=record.id,
+            kind=kinds[record.kind].title.get(current_language()) if record.kind in kinds else "",
+            n=record.revision,
+        )
         approval = approvals.get(record.id)
         if not record.is_approved:
             if approval is not None:
-                messages.append(f"{label} was approved (event #{approval[1]}) but is now a draft")
+                messages.append(
+                    _l(
+                        "%(record)s was approved (event #%(seq)s) but is now a draft",
+                        record=label,
+                        seq=approval[1],
+                    )
+                )
             continue
         now = record.content_hash()
         if approval is None:
-            messages.append(f"{label} is approved but the trail holds no approval of it")
+            messages.append(
+                _l("%(record)s is approved but the trail holds no approval of it", record=label)
+            )
         elif approval[0] != now:
             messages.append(
-                f"{label} now hashes {now[:16]}…, but it was approved (event #{approval[1]}) "
-                f"as {str(approval[0])[:16]}…: its content or files changed after approval"
+                _l(
+                    "%(record)s now hashes %(now)s…, but it was approved (event #%(seq)s) as "
+                    "%(then)s…: its content or files changed after approval",
+                    record=label,
+                    now=now[:16],
+                    seq=approval[1],
+                    then=str(approval[0])[:16],
+                )
             )
         elif record.content_sha256 != now:
-            messages.append(f"{label}: its stored content hash no longer matches its content")
+            messages.append(
+                _l(
+                    "%(record)s: its stored content hash no longer matches its content",
+                    record=label,
+                )
+            )
     _add(findings, messages)
     return sum(1 for r in records if r.is_approved)
 
@@ -139,12 +191,21 @@ def _signatures(findings) -> int:
 
     def describe(key) -> str:
         record_id, signer_id, meaning, content = key
-        who = names.get(signer_id, f"user {signer_id}")
-        return f"{who}'s '{meaning}' signature on record {record_id} ({str(content)[:16]}…)"
+        return _l(
+            "%(who)s's '%(meaning)s' signature on record %(id)s (%(hash)s…)",
+            who=names.get(signer_id, signer_id),
+            meaning=MEANING_TITLES.get(meaning, meaning),
+            id=record_id,
+            hash=str(content)[:16],
+        )
 
     messages = [
-        f"{describe(k)} has no event in the trail: it was added by hand" for k in rows - events
-    ] + [f"{describe(k)} is in the trail but its row is gone" for k in events - rows]
+        _l("%(signature)s has no event in the trail: it was added by hand", signature=describe(k))
+        for k in rows - events
+    ] + [
+        _l("%(signature)s is in the trail but its row is gone", signature=describe(k))
+        for k in events - rows
+    ]
     _add(findings, messages)
     return sum(rows.values())
 
@@ -154,7 +215,9 @@ def _files(findings) -> int:
     for sha256, content in db.session.execute(select(Blob.sha256, Blob.content)).yield_per(20):
         count += 1
         if hashlib.sha256(content).hexdigest() != sha256:
-            messages.append(f"the stored file {sha256[:16]}… no longer holds what was uploaded")
+            messages.append(
+                _l("the stored file %(hash)s… no longer holds what was uploaded", hash=sha256[:16])
+            )
     _add(findings, messages)
     return count
 
@@ -176,15 +239,30 @@ def _users(findings) -> int:
         for name in ("role", "is_active"):
             now = getattr(user, name)
             said = given[user.id].get(name)
+            what = USER_FACTS[name]
             if said is None:
                 messages.append(
-                    f"user {user.username} (id {user.id}) has {name} {now!r}, which the trail "
-                    "never gave: the user was written into the database by hand"
+                    _l(
+                        "user %(name)s (id %(id)s) has %(what)s '%(now)s', which the trail never "
+                        "gave: the user was written into the database by hand",
+                        name=user.username,
+                        id=user.id,
+                        what=what,
+                        now=_fact(name, now),
+                    )
                 )
             elif said[0] != now:
                 messages.append(
-                    f"user {user.username} (id {user.id}) has {name} {now!r}, but the trail's "
-                    f"last word (event #{said[1]}) was {said[0]!r}"
+                    _l(
+                        "user %(name)s (id %(id)s) has %(what)s '%(now)s', but the trail's last "
+                        "word (event #%(seq)s) was '%(said)s'",
+                        name=user.username,
+                        id=user.id,
+                        what=what,
+                        now=_fact(name, now),
+                        seq=said[1],
+                        said=_fact(name, said[0]),
+                    )
                 )
     _add(findings, messages)
     return len(users)
@@ -204,10 +282,18 @@ def _notes(findings) -> int:
         )
     )
     messages = [
-        f"an audit note on order id {order_id} ('{body[:40]}') has no event in the trail"
+        _l(
+            "an audit note on order id %(id)s ('%(text)s') has no event in the trail",
+            id=order_id,
+            text=body[:40],
+        )
         for order_id, _, body in rows - events
     ] + [
-        f"the trail's audit note on order id {order_id} ('{str(body)[:40]}') was deleted"
+        _l(
+            "the trail's audit note on order id %(id)s ('%(text)s') was deleted",
+            id=order_id,
+            text=str(body)[:40],
+        )
         for order_id, _, body in events - rows
     ]
     _add(findings, messages)

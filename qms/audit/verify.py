@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from qms.audit.anchor import (
@@ -26,7 +27,23 @@ from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_pay
 from qms.audit.trail import audit_key, event_hash, event_mac
 from qms.extensions import db
 
-SHOWN_PER_KIND = 3  # a rollback can contradict thousands of checkpoints: show a few, count all
+SHOWN_PER_KIND = 3
+KIND_TITLES = {
+    "chain": _l("chain"),
+    "checkpoint": _l("checkpoint"),
+    "rollback": _l("rollback"),
+    "anchor": _l("printed head"),
+    "data": _l("data"),
+}
+DATA_TITLES = {
+    "orders": _l("orders"),
+    "work items": _l("work items"),
+    "approved records": _l("approved records"),
+    "signatures": _l("signatures"),
+    "stored files": _l("stored files"),
+    "users": _l("users"),
+    "notes": _l("audit notes"),
+}  # a rollback can contradict thousands of checkpoints: show a few, count all
 
 
 @dataclass
@@ -59,23 +76,33 @@ class TrailReport:
         return self.findings[0].message if self.findings else None
 
     def lines(self) -> list[str]:
-        start = f" (from checkpoint #{self.since_seq})" if self.since_seq else ""
+        """The report as the command prints it, in the reader's language."""
+        start = str(_l(" (from checkpoint #%(seq)s)", seq=self.since_seq)) if self.since_seq else ""
+        counts = str(_l("checkpoints: %(n)s compared", n=self.checkpoints_checked))
+        if self.checkpoints_superseded:
+            counts += str(_l(", %(n)s superseded", n=self.checkpoints_superseded))
+        if self.anchors_checked:
+            counts += str(_l("; printed heads: %(n)s", n=self.anchors_checked))
         out = [
-            f"audit trail head: #{self.head_seq} {self.head_hash}",
-            f"chain: {self.events_checked} events verified{start}, hashes and signatures",
-            f"checkpoints: {self.checkpoints_checked} compared"
-            + (f", {self.checkpoints_superseded} superseded" if self.checkpoints_superseded else "")
-            + (f"; printed heads: {self.anchors_checked}" if self.anchors_checked else ""),
+            str(_l("audit trail head: #%(seq)s %(hash)s", seq=self.head_seq, hash=self.head_hash)),
+            str(
+                _l(
+                    "chain: %(n)s events verified%(start)s, hashes and signatures",
+                    n=self.events_checked,
+                    start=start,
+                )
+            ),
+            counts,
         ]
         if self.data_checked is not None:
-            what = ", ".join(f"{n} {name}" for name, n in self.data_checked.items())
-            out.append(f"data against the trail: {what}")
-        out += [f"note: {n}" for n in self.notes]
+            what = ", ".join(f"{n} {DATA_TITLES[name]}" for name, n in self.data_checked.items())
+            out.append(str(_l("data against the trail: %(what)s", what=what)))
+        out += [str(_l("note: %(note)s", note=n)) for n in self.notes]
         if self.intact:
-            out.append(f"audit trail intact: {self.events_checked} events verified")
+            out.append(str(_l("audit trail intact: %(n)s events verified", n=self.events_checked)))
         else:
-            out.append(f"audit trail BROKEN: {len(self.findings)} finding(s)")
-            out += [f"- {f.kind}: {f.message}" for f in self.findings]
+            out.append(str(_l("audit trail BROKEN: %(n)s finding(s)", n=len(self.findings))))
+            out += [f"- {KIND_TITLES[f.kind]}: {f.message}" for f in self.findings]
         return out
 
     def summary(self) -> str:
@@ -119,8 +146,12 @@ def _valid_checkpoints(key: bytes, report: TrailReport) -> list[Checkpoint]:
         report,
         "checkpoint",
         [
-            f"{c.where} (head #{c.seq}) has a signature that does not match: it was forged, "
-            "or made with another audit key"
+            _l(
+                "%(where)s (head #%(seq)s) has a signature that does not match: it was forged, "
+                "or made with another audit key",
+                where=c.where,
+                seq=c.seq,
+            )
             for c in forged
         ],
     )
@@ -152,21 +183,29 @@ def _walk_chain(key: bytes, report: TrailReport, start, wanted: set[int]) -> dic
     for event in db.session.execute(query).yield_per(5000):
         problem = None
         if event.seq != expected_seq:
-            problem = f"event #{expected_seq} is missing (the next one is #{event.seq})"
+            problem = _l(
+                "event #%(seq)s is missing (the next one is #%(next)s)",
+                seq=expected_seq,
+                next=event.seq,
+            )
         elif expected_prev is not None and event.prev_hash != expected_prev:
-            problem = "its link to the previous event does not match (events were reordered)"
+            problem = _l("its link to the previous event does not match (events were reordered)")
         elif event_hash(event.prev_hash, event_payload(event)) != event.hash:
-            problem = "its content does not match its hash (the row was altered)"
+            problem = _l("its content does not match its hash (the row was altered)")
         elif event.mac is None or not hmac.compare_digest(event.mac, event_mac(key, event.hash)):
-            problem = (
+            problem = _l(
                 "its signature does not match: it was not written by qms "
                 "(inserted or re-hashed by hand)"
             )
         if problem:
             report.first_broken_seq, report.first_broken_id = event.seq, event.id
-            report.findings.append(
-                Finding("chain", f"event #{event.seq} (id {event.id}): {problem}")
+            message = _l(
+                "event #%(seq)s (id %(id)s): %(problem)s",
+                seq=event.seq,
+                id=event.id,
+                problem=problem,
             )
+            report.findings.append(Finding("chain", message))
             break
         if event.seq in wanted:
             seen[event.seq] = event.hash
@@ -181,18 +220,25 @@ def _check_head_row(report: TrailReport) -> None:
         return
     head = db.session.get(AuditChainHead, 1)
     if head is None:
-        report.findings.append(Finding("chain", "the chain head row is missing"))
+        report.findings.append(Finding("chain", _l("the chain head row is missing")))
     elif head.seq > report.head_seq:
         report.findings.append(
             Finding(
                 "chain",
-                f"the chain head records event #{head.seq}, but the trail ends at "
-                f"#{report.head_seq} (events were removed)",
+                _l(
+                    "the chain head records event #%(head)s, but the trail ends at "
+                    "#%(end)s (events were removed)",
+                    head=head.seq,
+                    end=report.head_seq,
+                ),
             )
         )
     elif (head.seq, head.hash) != (report.head_seq, report.head_hash):
         report.findings.append(
-            Finding("chain", f"the chain head (#{head.seq}) does not match the last event")
+            Finding(
+                "chain",
+                _l("the chain head (#%(head)s) does not match the last event", head=head.seq),
+            )
         )
 
 
@@ -207,22 +253,38 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
         if start is not None and checkpoint.seq < start.seq:
             continue  # checked by the full verifications before this one
         report.checkpoints_checked += 1
-        label = f"{checkpoint.where}, made {_when(checkpoint.made_at)}"
+        label = _l(
+            "%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at)
+        )
         if checkpoint.seq > report.head_seq and report.first_broken_seq is None:
             beyond.append(
-                f"checkpoint #{checkpoint.seq} ({label}) is beyond the end of the trail "
-                f"(#{report.head_seq}): events were removed or an older backup was restored"
+                _l(
+                    "checkpoint #%(seq)s (%(label)s) is beyond the end of the trail "
+                    "(#%(end)s): events were removed or an older backup was restored",
+                    seq=checkpoint.seq,
+                    label=label,
+                    end=report.head_seq,
+                )
             )
         elif checkpoint.seq in seen and seen[checkpoint.seq] != checkpoint.hash:
             differing.append(
-                f"event #{checkpoint.seq} is not the one checkpoint {label} recorded: "
-                "the trail was rewritten or replaced"
+                _l(
+                    "event #%(seq)s is not the one checkpoint %(label)s recorded: "
+                    "the trail was rewritten or replaced",
+                    seq=checkpoint.seq,
+                    label=label,
+                )
             )
     _collapse(report, "rollback", beyond)
     _collapse(report, "checkpoint", differing)
     for a in accepted:
         report.notes.append(
-            f"a rollback to #{a.seq} was accepted {_when(a.made_at)}: {a.note or ''}".strip()
+            _l(
+                "a rollback to #%(seq)s was accepted %(when)s: %(why)s",
+                seq=a.seq,
+                when=_when(a.made_at),
+                why=a.note or "",
+            )
         )
 
 
@@ -231,21 +293,33 @@ def _check_anchors(report, anchors, seen, start) -> None:
         report.anchors_checked += 1
         if seq > report.head_seq and report.first_broken_seq is None:
             report.findings.append(
-                Finding("anchor", f"the printed head #{seq} is beyond the end of the trail")
+                Finding(
+                    "anchor",
+                    _l("the printed head #%(seq)s is beyond the end of the trail", seq=seq),
+                )
             )
         elif seq in seen and seen[seq] != expected:
             report.findings.append(
-                Finding("anchor", f"event #{seq} is not the one printed ({expected[:16]}…)")
+                Finding(
+                    "anchor",
+                    _l(
+                        "event #%(seq)s is not the one printed (%(hash)s…)",
+                        seq=seq,
+                        hash=expected[:16],
+                    ),
+                )
             )
         elif start is not None and seq < start.seq:
-            report.notes.append(f"printed head #{seq} is before the checkpoint: not compared")
+            report.notes.append(
+                _l("printed head #%(seq)s is before the checkpoint: not compared", seq=seq)
+            )
 
 
 def _collapse(report: TrailReport, kind: str, messages: list[str]) -> None:
     report.findings += [Finding(kind, m) for m in messages[:SHOWN_PER_KIND]]
     if len(messages) > SHOWN_PER_KIND:
         more = len(messages) - SHOWN_PER_KIND
-        report.findings.append(Finding(kind, f"… and {more} more like these"))
+        report.findings.append(Finding(kind, _l("… and %(n)s more like these", n=more)))
 
 
 def _when(moment: datetime) -> str:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from qms.audit.verify import verify_trail
+from qms.audit.verify import DATA_TITLES, verify_trail
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
@@ -22,15 +21,6 @@ from qms.web.validators import errors_in_words
 from qms.workflow.registry import catalogue, registry
 
 blueprint = Blueprint("trace", __name__)
-DATA_TITLES = {
-    "orders": _l("orders"),
-    "work items": _l("work items"),
-    "approved records": _l("approved records"),
-    "signatures": _l("signatures"),
-    "stored files": _l("stored files"),
-    "users": _l("users"),
-    "notes": _l("audit notes"),
-}
 ORDERS_PER_PAGE = 40
 SHOWN = ("all", "passed", "gaps")
 
