@@ -90,7 +90,9 @@ def user_words(app: Flask) -> set[str]:
             for row in db.session.execute(select(*columns)):
                 for value in row:
                     if value:
-                        words |= {w.lower() for w in LATIN_WORD.findall(str(value))}
+                        text = str(value)
+                        words |= {w.lower() for w in LATIN_WORD.findall(text)}
+                        words |= {t.lower().strip(".,:;()«»\"'") for t in text.split()}
     return words
 
 

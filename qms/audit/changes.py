@@ -48,7 +48,22 @@ FIELD_TITLES = {
     "restored_head": _l("restored head"),
     "scope": _l("scope"),
     "url": _l("address"),
+    "is_demo": _l("demo user"),
+    "must_change_password": _l("must change the password"),
+    "expires_at": _l("expires"),
+    "matched_by": _l("matched by"),
+    "signed_by": _l("signed by"),
+    "details": _l("details"),
+    "hint": _l("hint"),
+    "kinds": _l("record kinds"),
+    "name": _l("name"),
+    "order": _l("order"),
+    "record": _l("record"),
+    "user": _l("user"),
+    "sso_subject": _l("single sign-on subject"),
+    "findings": _l("findings"),
 }
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 LONGEST = 160
 
 
@@ -79,11 +94,35 @@ def change_lines(changes: dict[str, Any] | None) -> list[tuple[str, str]]:
     """[(field title, "old → new" or the value)] for an event's changes."""
     lines = []
     for name, value in (changes or {}).items():
+        shown = _value_shower(name)
         if isinstance(value, list) and len(value) == 2 and name not in ("kinds", "trail_head"):
-            lines.append((field_title(name), f"{_shown(value[0])} → {_shown(value[1])}"))
+            lines.append((field_title(name), f"{shown(value[0])} → {shown(value[1])}"))
         else:
-            lines.append((field_title(name), _shown(value)))
+            lines.append((field_title(name), shown(value)))
     return lines
+
+
+def _value_shower(name: str):
+    """Values that are codes, shown by their titles: languages, roles, meanings, kinds."""
+    from qms.i18n import role_title
+    from qms.records.forms import MEANING_TITLES
+
+    if name == "language":
+        return lambda v: LANGUAGE_NAMES.get(v, _shown(v))
+    if name == "role":
+        return lambda v: role_title(v) if isinstance(v, str) and v else _shown(v)
+    if name == "meaning":
+        return lambda v: str(MEANING_TITLES.get(v, _shown(v)))
+    if name == "kind":
+        return lambda v: _kind_title(v) if isinstance(v, str) else _shown(v)
+    return _shown
+
+
+def _kind_title(kind: str) -> str:
+    from qms.workflow.registry import registry
+
+    kinds = registry().latest("customer-order").records
+    return kinds[kind].title.get(current_language()) if kind in kinds else kind
 
 
 def changes_json(changes: dict[str, Any] | None) -> str:

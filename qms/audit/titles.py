@@ -42,6 +42,7 @@ ACTION_TITLES = {
     "webhook.switched_off": _l("Webhook switched off"),
 }
 OPENED = _l("%(what)s opened")
+SYSTEM = _l("system")
 ENTITY_WORKFLOWS = {"order": "customer-order"}
 
 
@@ -76,3 +77,10 @@ def state_title(entity_type: str, state: str | None) -> str:
     if definition is None or state not in definition.states:
         return state
     return definition.states[state].title.get(current_language())
+
+
+def actor_name(event) -> str:
+    """Who did it: a user's name as recorded, or qms itself in the reader's language."""
+    if event.actor_id is None and event.actor_name == "system":
+        return str(SYSTEM)
+    return event.actor_name

@@ -43,13 +43,14 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=can, lang=lambda: str(select_locale()), state_of=_state_of, is_overdue=_is_overdue
     )
-    from qms.audit.titles import event_title, state_title
+    from qms.audit.titles import actor_name, event_title, state_title
     from qms.records.forms import MEANING_TITLES
 
     app.jinja_env.globals.update(
         event_title=event_title,
         state_title=state_title,
         meaning_title=lambda meaning: MEANING_TITLES.get(meaning, meaning),
+        actor_name=actor_name,
     )
     app.jinja_env.filters.update(
         money=_money,
