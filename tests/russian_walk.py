@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import Flask
-from sqlalchemy import String, Text, select
+from sqlalchemy import JSON, String, Text, select
 
 from qms.extensions import db
 
@@ -84,13 +84,12 @@ def user_words(app: Flask) -> set[str]:
     words: set[str] = set()
     with app.app_context():
         for table in db.metadata.sorted_tables:
-            columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+            columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
             if not columns or table.name in ("audit_events", "alembic_version"):
                 continue
             for row in db.session.execute(select(*columns)):
                 for value in row:
-                    if value:
-                        text = str(value)
+                    for text in _strings(value):
                         words |= {w.lower() for w in LATIN_WORD.findall(text)}
                         words |= {t.lower().strip(".,:;()«»\"'") for t in text.split()}
     return words
@@ -103,6 +102,18 @@ def _words(text: str):
         if any(ch.isdigit() for ch in token) or "@" in token or "/" in token:
             continue
         yield token
+
+
+def _strings(value):
+    """The text in a column's value, JSON ones (structured record fields) included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def check_text(text: str, allowed: set[str]) -> tuple[set[str], set[str]]:
@@ -133,13 +144,27 @@ def pages_to_walk(app: Flask, fill: dict[str, str]) -> list[str]:
     return sorted(urls)
 
 
+# What a page shows as an identifier on purpose (an API's event kinds, a setting's name)
+# is set in <code>: the reader skips it.
+VISIBLE_TEXT = """() => {
+  const copy = document.body.cloneNode(true);
+  copy.querySelectorAll('code, kbd, samp').forEach(el => el.remove());
+  document.body.after(copy); copy.style.position = 'absolute'; copy.style.left = '-99999px';
+  const text = copy.innerText; copy.remove(); return text;
+}"""
+
+
+def visible_text(page) -> str:
+    return page.evaluate(VISIBLE_TEXT)
+
+
 def walk(page, urls: list[str], allowed: set[str], width: int) -> list[PageReport]:
     page.set_viewport_size({"width": width, "height": 900})
     reports = []
     for url in urls:
         page.goto(url)
         report = PageReport(url)
-        report.english, report.codes = check_text(page.inner_text("body"), allowed)
+        report.english, report.codes = check_text(visible_text(page), allowed)
         report.scroll_width = page.evaluate("document.documentElement.scrollWidth")
         report.viewport_width = page.evaluate("document.documentElement.clientWidth")
         reports.append(report)

@@ -18,7 +18,7 @@ from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.services import order_definition
 from tests.factories import approved_record, make_customer, make_team
-from tests.russian_walk import check_text, user_words
+from tests.russian_walk import check_text, user_words, visible_text
 from tests.test_browser import ARGS, CHROMIUM, SHOTS
 
 # The happy path after the enquiry is accepted (records are written beside the browser).
@@ -74,7 +74,7 @@ class Reader:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"ru-{self.width}-{self.shots:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        english, codes = check_text(self.page.inner_text("body"), user_words(self.app))
+        english, codes = check_text(visible_text(self.page), user_words(self.app))
         wide = self.page.evaluate("document.documentElement.scrollWidth")
         view = self.page.evaluate("document.documentElement.clientWidth")
         where = self.page.url.split("//", 1)[1].split("/", 1)[-1]
@@ -226,3 +226,74 @@ def _step_titles(app, number: str) -> dict[str, str]:
         order = db.session.scalars(select(Order).where(Order.number == number)).one()
         definition = order_definition(order)
         return {t.trigger: t.title.ru for t in definition.transitions}
+
+
+@pytest.fixture
+def demo_server(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    for user in db.session.scalars(select(User)):
+        user.language = "ru"
+    db.session.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def every_page(app) -> list[str]:
+    """Each page a GET reaches, for every order, record, item, customer and user there is."""
+    from qms.customers.models import Customer
+    from qms.records.models import Record
+    from qms.workitems.models import WorkItem
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or rule.arguments:
+            continue
+        if rule.rule.startswith("/api/") or rule.rule.endswith((".pdf", ".csv", ".xlsx", ".json")):
+            continue
+        if rule.endpoint in ("auth.logout", "dashboard.healthz", "sso.login", "sso.callback"):
+            continue
+        urls.append(rule.rule)
+    with app.app_context():
+        urls += [f"/orders/{n}" for n in db.session.scalars(select(Order.number))]
+        urls += [f"/orders/{n}/compliance" for n in db.session.scalars(select(Order.number))]
+        urls += [f"/records/{i}" for i in db.session.scalars(select(Record.id))]
+        urls += [f"/items/{n}" for n in db.session.scalars(select(WorkItem.number))]
+        urls += [f"/customers/{i}" for i in db.session.scalars(select(Customer.id))]
+        urls += [f"/admin/users/{i}" for i in db.session.scalars(select(User.id))]
+    return sorted(set(urls))
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_page_speaks_russian_and_fits(app, demo_server, width):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(
+            base_url=demo_server, viewport={"width": width, "height": 900}, locale="ru-RU"
+        )
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Имя пользователя").fill("admin")
+        page.get_by_label("Пароль").fill("admin-demo")
+        page.get_by_role("button", name="Вход").click()
+        allowed = user_words(app)
+        problems = []
+        try:
+            for url in every_page(app):
+                response = page.goto(url)
+                assert response.status < 500, url
+                english, codes = check_text(visible_text(page), allowed)
+                if english or codes:
+                    problems.append(f"{url}: {sorted(english)[:10]} {sorted(codes)[:10]}")
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                if wide > width:
+                    problems.append(
+                        f"{url}: scrolls sideways to {wide} px ({page.evaluate(WIDEST)})"
+                    )
+        finally:
+            context.close()
+            browser.close()
+    assert not problems, "\n".join(problems)

@@ -94,6 +94,9 @@ def change_lines(changes: dict[str, Any] | None) -> list[tuple[str, str]]:
     """[(field title, "old → new" or the value)] for an event's changes."""
     lines = []
     for name, value in (changes or {}).items():
+        if name == "fields" and isinstance(value, dict | list):
+            lines.append((field_title(name), _fields_changed(value)))
+            continue
         shown = _value_shower(name)
         if isinstance(value, list) and len(value) == 2 and name not in ("kinds", "trail_head"):
             lines.append((field_title(name), f"{shown(value[0])} → {shown(value[1])}"))
@@ -128,3 +131,24 @@ def _kind_title(kind: str) -> str:
 def changes_json(changes: dict[str, Any] | None) -> str:
     """As an export carries them: JSON, as stored (not Python's repr)."""
     return json.dumps(changes or {}, ensure_ascii=False, sort_keys=True)
+
+
+def _fields_changed(value) -> str:
+    """A record's structured fields in a change: which ones, by title (their values are on
+    the record page, which compares revisions)."""
+    if isinstance(value, list) and len(value) == 2:
+        old, new = (v or {} for v in value)
+        names = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    else:
+        names = list(value or {})
+    return ", ".join(_record_field_title(n) for n in names) or "—"
+
+
+def _record_field_title(name: str) -> str:
+    from qms.workflow.registry import registry
+
+    for kind in registry().latest("customer-order").records.values():
+        for field in kind.fields:
+            if field.name == name:
+                return field.title.get(current_language())
+    return name.replace("_", " ")
