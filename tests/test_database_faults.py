@@ -191,10 +191,10 @@ def test_a_read_only_postgresql_database_answers_503_saying_so(app, client):
     app.config["WTF_CSRF_ENABLED"] = False
     build_world()
     name = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    login(client, "manager")  # signing in writes (the attempt is reserved first)
     _admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
     db.session.remove()
     db.engine.dispose()  # the setting applies to new sessions
-    login(client, "manager")
 
     response = client.post("/customers/new", data={"name": "ООО «Только чтение»"})
     assert response.status_code == 503
@@ -202,6 +202,17 @@ def test_a_read_only_postgresql_database_answers_503_saying_so(app, client):
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["writable"] is False
     assert not db.session.scalar(select(func.count()).where(Customer.name.like("%чтение%")))
+
+
+def _as_superuser(url, statement: str) -> None:
+    engine = sa.create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
 
 
 def _local_postgres_user() -> pwd.struct_passwd | None:
@@ -221,9 +232,11 @@ def test_a_full_postgresql_tablespace_answers_507(app, client, small_disk):
     world = build_world()
     os.chown(small_disk, owner.pw_uid, owner.pw_gid)
     space = f"qms_small_{uuid.uuid4().hex[:8]}"
-    _admin(f"CREATE TABLESPACE {space} LOCATION '{small_disk}'")
-    # The server's administrator moves the table (the application's role may not).
-    admin = make_url(BASE_URL).set(database=server.database)
+    # Tablespaces are the server administrator's (the throwaway cluster's "postgres"
+    # superuser), as is moving a table onto one: neither qms role may.
+    superuser = make_url(BASE_URL).set(username="postgres", password=None)
+    _as_superuser(superuser, f"CREATE TABLESPACE {space} LOCATION '{small_disk}'")
+    admin = superuser.set(database=server.database)
     engine = sa.create_engine(admin, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
@@ -246,4 +259,4 @@ def test_a_full_postgresql_tablespace_answers_507(app, client, small_disk):
         with engine.begin() as connection:
             connection.execute(sa.text("ALTER TABLE blobs SET TABLESPACE pg_default"))
         engine.dispose()
-        _admin(f"DROP TABLESPACE IF EXISTS {space}")
+        _as_superuser(superuser, f"DROP TABLESPACE IF EXISTS {space}")
