@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from qms.auth.models import User
@@ -13,6 +14,7 @@ from qms.auth.users import create_user
 from qms.customers.models import Contact, Customer
 from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS, record_fields
 from qms.extensions import db
+from qms.i18n import role_title
 from qms.orders.models import Order
 from qms.orders.services import advance_order, create_order, order_definition
 from qms.records.services import create_record
@@ -53,7 +55,7 @@ ENGINEERING_RECORDS = {
 def demo(if_empty: bool) -> None:
     """Load demo users, customers and orders (safe to run again)."""
     if if_empty and db.session.scalar(select(func.count()).select_from(Order)):
-        click.echo("demo: the database already has orders; leaving it as it is")
+        click.echo(_("demo: the database already has orders; leaving it as it is"))
         return
     users = {username: _user(username, name, role, lang) for username, name, role, lang in USERS}
     customers = [_customer(spec) for spec in CUSTOMERS]
@@ -76,17 +78,25 @@ def demo(if_empty: bool) -> None:
         made += 1
     _work_items(users)
     db.session.commit()
-    click.echo(f"demo: {made} order(s) added, {len(ORDERS) - made} already there")
+    click.echo(
+        _(
+            "demo: %(made)s order(s) added, %(there)s already there",
+            made=made,
+            there=len(ORDERS) - made,
+        )
+    )
     click.secho(
-        "WARNING: the demo users below are for trying qms out only: their passwords are "
-        "published, and every page says so while any of them is active. Deactivate them "
-        "(`qms users deactivate NAME --reason ...`) before real use, or start a real "
-        "installation with `qms init`.",
+        _(
+            "WARNING: the demo users below are for trying qms out only: their passwords are "
+            "published, and every page says so while any of them is active. Deactivate them "
+            "(`qms users deactivate NAME --reason ...`) before real use, or start a real "
+            "installation with `qms init`."
+        ),
         fg="yellow",
         err=True,
     )
-    for username, _, role, _ in USERS:
-        click.echo(f"  {username:<9} password {username}-demo   ({role})")
+    for username, _name, role, _language in USERS:
+        click.echo(f"  {username:<9} {_('password')} {username}-demo   ({role_title(role)})")
 
 
 def _user(username: str, full_name: str, role: str, language: str) -> User:

@@ -82,7 +82,7 @@ def test_advance_moves_an_order_and_reports_the_event(demo, runner):
         args=["advance", "2026-0007", "cancel", "--as", "manager", "--reason", "заказчик отказался"]
     )
     assert result.exit_code == 0, result.output
-    assert "2026-0007: pre_contract -> cancelled (audit event #" in result.output
+    assert "2026-0007: Pre-contract work -> Cancelled (audit event #" in result.output
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import click
+from flask_babel import gettext as _
 
 from qms.audit.anchor import ROLLBACK_ACCEPTED, checkpoint_file, write_checkpoint
 from qms.audit.trail import record_event
@@ -60,7 +61,14 @@ def checkpoint(note: str | None) -> None:
     """Write a signed checkpoint of the head to the database and the checkpoint file."""
     made = write_checkpoint(note=note)
     db.session.commit()
-    click.echo(f"checkpoint: head #{made.seq} {made.hash} -> the database and {checkpoint_file()}")
+    click.echo(
+        _(
+            "checkpoint: head #%(seq)s %(hash)s -> the database and %(file)s",
+            seq=made.seq,
+            hash=made.hash,
+            file=checkpoint_file(),
+        )
+    )
 
 
 @audit.command("accept-rollback")
@@ -92,7 +100,11 @@ def accept_rollback(reason: str) -> None:
     )
     db.session.commit()
     click.echo(
-        f"rollback to #{accepted.seq} accepted; it stays in the trail and in {checkpoint_file()}"
+        _(
+            "rollback to #%(seq)s accepted; it stays in the trail and in %(file)s",
+            seq=accepted.seq,
+            file=checkpoint_file(),
+        )
     )
 
 

@@ -79,6 +79,12 @@ def state_title(entity_type: str, state: str | None) -> str:
     return definition.states[state].title.get(current_language())
 
 
+def workflow_title(entity_type: str) -> str:
+    """ "Complaint", "Corrective action", "Customer order" ... in the reader's language."""
+    definition = _definition(entity_type)
+    return definition.title.get(current_language()) if definition else entity_type
+
+
 def actor_name(event) -> str:
     """Who did it: a user's name as recorded, or qms itself in the reader's language."""
     if event.actor_id is None and event.actor_name == "system":

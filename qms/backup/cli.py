@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
 from qms.audit.verify import verify_trail
 from qms.backup.services import BackupError, backup, restore
@@ -22,7 +23,10 @@ def backup_command(output: str) -> None:
         kind = backup(Path(output))
     except (BackupError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backup written: {output} ({kind}, {Path(output).stat().st_size} bytes)")
+    size = Path(output).stat().st_size
+    click.echo(
+        _("backup written: %(file)s (%(kind)s, %(size)s bytes)", file=output, kind=kind, size=size)
+    )
 
 
 @click.command("restore")
@@ -37,7 +41,8 @@ def restore_command(source: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     result = verify_trail()
-    click.echo(f"restored from {source}\n{result.summary()}")
+    click.echo(_("restored from %(file)s", file=source))
+    click.echo(result.summary())
     if not result.intact:
         if all(f.kind == "rollback" for f in result.findings):
             raise click.ClickException(

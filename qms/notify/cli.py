@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask_babel import gettext as _
 
 from qms.extensions import db
 from qms.notify.delivery import send_due
@@ -20,7 +21,7 @@ def scan() -> None:
     """Write today's due-tomorrow, overdue and escalation notices (idempotent; daily cron)."""
     written = scan_due_dates()
     db.session.commit()
-    click.echo(f"{written} notice(s) written")
+    click.echo(_("%(n)s notice(s) written", n=written))
 
 
 @notify.command("send")
@@ -38,10 +39,22 @@ def send(loop: bool, interval: int, scan_every: int) -> None:
             last_scan = time.monotonic()
         result = send_due()
         if result.sent or result.failed or not loop:
-            click.echo(f"{result.sent} sent, {result.failed} failed (will be retried)")
+            click.echo(
+                _(
+                    "%(sent)s sent, %(failed)s failed (will be retried)",
+                    sent=result.sent,
+                    failed=result.failed,
+                )
+            )
         hooks = send_due_webhooks()
         if hooks.sent or hooks.failed or not loop:
-            click.echo(f"webhooks: {hooks.sent} sent, {hooks.failed} failed (will be retried)")
+            click.echo(
+                _(
+                    "webhooks: %(sent)s sent, %(failed)s failed (will be retried)",
+                    sent=hooks.sent,
+                    failed=hooks.failed,
+                )
+            )
         if not loop:
             return
         db.session.remove()  # a fresh session each round: nothing stale between rounds

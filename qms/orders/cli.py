@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 
+from qms.audit.titles import state_title
 from qms.auth.users import acting_user
 from qms.cli import load_order_list, print_json
 from qms.extensions import db
@@ -32,7 +34,7 @@ def orders(fmt: str) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo("no orders yet (load the demo data with `qms demo`)")
+        click.echo(_("no orders yet (load the demo data with `qms demo`)"))
         return
     columns = ("number", "state", "customer", "title")
     widths = {c: min(48, max(len(c), *(len(r[c]) for r in rows))) for c in columns}
@@ -56,4 +58,14 @@ def advance(number: str, trigger: str, username: str, reason: str | None) -> Non
     order = get_order(number)
     event = advance_order(order, trigger, actor, reason=reason)
     db.session.commit()
-    click.echo(f"{order.number}: {event.from_state} -> {event.to_state} (audit event #{event.seq})")
+    click.echo(
+        _(
+            "%(number)s: %(from)s -> %(to)s (audit event #%(seq)s)",
+            number=order.number,
+            seq=event.seq,
+            **{
+                "from": state_title("order", event.from_state),
+                "to": state_title("order", event.to_state),
+            },
+        )
+    )

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from qms.auth.models import User
@@ -56,7 +57,13 @@ def trace(fmt, output, customer, state, date_from, date_to) -> None:
     if output:
         gaps = len(matrix.gaps)
         click.echo(
-            f"{len(matrix.rows)} clauses x {len(matrix.orders)} orders, {gaps} gap(s) -> {output}"
+            _(
+                "%(clauses)s clauses x %(orders)s orders, %(gaps)s gap(s) -> %(file)s",
+                clauses=len(matrix.rows),
+                orders=len(matrix.orders),
+                gaps=gaps,
+                file=output,
+            )
         )
 
 
@@ -78,4 +85,4 @@ def report(date_from, date_to, output, username) -> None:
         raise click.ClickException("--to is before --from")
     pdf, pages = audit_report_pdf(start, end, auditor)
     _write(output, pdf)
-    click.echo(f"audit report, {pages} pages -> {output}")
+    click.echo(_("audit report, %(pages)s pages -> %(file)s", pages=pages, file=output))

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from qms.audit.titles import state_title, workflow_title
 from qms.auth.models import User
 from qms.extensions import db
 from qms.orders.models import Order
@@ -23,7 +25,7 @@ def overdue(fmt: str, owner: str | None) -> None:
     if owner:
         user = db.session.scalars(select(User).where(User.username == owner)).first()
         if user is None:
-            raise click.ClickException(f"no user '{owner}'")
+            raise click.ClickException(_("no user '%(name)s'", name=owner))
     rows = [
         {
             "number": i.number,
@@ -54,10 +56,11 @@ def overdue(fmt: str, owner: str | None) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo("nothing is overdue")
+        click.echo(_("nothing is overdue"))
         return
+    # The table is for people (titles in their language); the JSON above keeps the codes.
     for row in rows:
         click.echo(
-            f"{row['due_on']}  {row['number']:<14} {row['kind']:<18} {row['state']:<14} "
-            f"{row['owner'] or '-':<10} {row['title']}"
+            f"{row['due_on']}  {row['number']:<14} {workflow_title(row['kind']):<22} "
+            f"{state_title(row['kind'], row['state']):<24} {row['owner'] or '-':<10} {row['title']}"
         )

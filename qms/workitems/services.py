@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -224,9 +225,19 @@ def _latest_records(order_id: int, kinds: list[str]) -> list[Record]:
 def _reopen_records(item: WorkItem, actor: User, kinds: list[str]) -> None:
     for record in _latest_records(item.order_id, kinds):
         if record.is_approved:
-            revise_record(
-                record, author=actor, reason=f"contract change {item.number} agreed: {item.title}"
+            revise_record(record, author=actor, reason=_reopening_reason(item))
+
+
+def _reopening_reason(item: WorkItem) -> str:
+    """Kept with the revision as evidence, so written once, in the order's language."""
+    with force_locale(item.order.language):
+        return str(
+            _l(
+                "contract change %(number)s agreed: %(title)s",
+                number=item.number,
+                title=item.title,
             )
+        )
 
 
 def reopened_kinds(data: dict) -> list[str]:
