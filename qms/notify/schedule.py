@@ -19,7 +19,7 @@ from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES
 from qms.timeutil import utcnow
 from qms.workflow.registry import definition_of
-from qms.workitems.calendar import add_working_days, working_days_between
+from qms.workcalendar.calendar import add_working_days, working_days_between
 from qms.workitems.models import WorkItem
 
 
