@@ -28,6 +28,9 @@ CARD_FIELDS = (
     "competitors",
     "purchase_frequency",
     "heard_of_us_from",
+    "support_hourly_rate",
+    "support_rounding_minutes",
+    "support_minimum_hours",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +20,18 @@ from qms.extensions import db
 from qms.support.models import PRIORITIES, SupportRequest, SupportTimeEntry
 from qms.timeutil import utcnow
 from qms.workitems.models import WorkItem
+
+
+CLOCK_TITLES = {"response": _l("response time"), "resolution": _l("resolution time")}
+
+
+def in_both_languages(text) -> dict[str, str]:
+    """A lazy text as {"en": ..., "ru": ...}, for a notice rendered later in either."""
+    titles = {}
+    for language in ("en", "ru"):
+        with force_locale(language):
+            titles[language] = str(text)
+    return titles
 
 
 class SupportError(ValueError):
@@ -120,10 +133,12 @@ def time_entries(item: WorkItem) -> list[SupportTimeEntry]:
     ).all()
 
 
-def open_requests() -> list[SupportRequest]:
+def open_requests(*, only_open: bool = False) -> list[SupportRequest]:
+    query = select(SupportRequest).join(WorkItem, WorkItem.id == SupportRequest.item_id)
+    if only_open:
+        query = query.where(WorkItem.state != "closed")
     return db.session.scalars(
-        select(SupportRequest)
-        .join(WorkItem, WorkItem.id == SupportRequest.item_id)
+        query
         .options(
             joinedload(SupportRequest.item).joinedload(WorkItem.customer),
             joinedload(SupportRequest.item).joinedload(WorkItem.owner),
@@ -137,9 +152,7 @@ def breaches(now: datetime | None = None) -> list[tuple[SupportRequest, str, dat
     """Requests whose running clock has run out by `now`: (request, clock, deadline)."""
     now = now or utcnow()
     found = []
-    for request in open_requests():
-        if request.item.state == "closed":
-            continue
+    for request in open_requests(only_open=True):
         deadline = request.active_deadline()
         if deadline is not None and deadline[1] < now:
             found.append((request, *deadline))

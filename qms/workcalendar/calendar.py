@@ -36,8 +36,14 @@ class WorkingCalendar:
     extra_working: frozenset[date] = frozenset()
     extra_off: frozenset[date] = frozenset()
 
-    def holiday_name(self, day: date) -> str | None:
-        return _country(self.country).get(day)
+    def holidays_in(self, year: int, language: str = "en") -> list[tuple[date, str]]:
+        """The country's public holidays and transferred days off of `year`, named."""
+        if not self.country:
+            return []
+        named = holidays.country_holidays(
+            self.country, years=year, language="ru" if language == "ru" else "en_US"
+        )
+        return sorted(named.items())
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_working:
@@ -140,6 +146,12 @@ def working_calendar() -> WorkingCalendar:
 
 def add_working_days(start: date, days: int) -> date:
     return working_calendar().add_working_days(start, days)
+
+
+def next_working_day(day: date) -> date:
+    """`day` itself if it is a working day, else the first working day after it."""
+    calendar = working_calendar()
+    return day if calendar.is_working_day(day) else calendar.add_working_days(day, 1)
 
 
 def working_days_between(start: date, end: date) -> int:

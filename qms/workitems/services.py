@@ -32,7 +32,7 @@ from qms.workflow.engine import TransitionRefused
 from qms.workflow.registry import definition_of, pin_version, registry
 from qms.support.clocks import after_transition, start_clocks
 from qms.support.services import SupportError, check_priority, escalate, request_of
-from qms.workcalendar.calendar import add_working_days
+from qms.workcalendar.calendar import add_working_days, next_working_day
 from qms.workitems.models import WorkItem
 
 WORKFLOWS = ("contract-change", "complaint", "corrective-action", "support-request")
@@ -232,7 +232,8 @@ def advance_item(
             )
     if item.workflow == "corrective-action" and trigger == "plan":
         item.owner = db.session.scalars(select(User).where(User.username == data["owner"])).one()
-        item.due_on = date.fromisoformat(data["due_on"])
+        # A due date on a day off moves to the next working day of the calendar.
+        item.due_on = next_working_day(date.fromisoformat(data["due_on"]))
         notify(
             item.owner,
             "item_assigned",
