@@ -74,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     from qms.tokens.views import blueprint as tokens
     from qms.trace.views import blueprint as trace
     from qms.webhooks.views import blueprint as webhooks
+    from qms.loyalty.views import blueprint as loyalty
+    from qms.meetings.views import blueprint as meetings
     from qms.support.views import blueprint as support
     from qms.workcalendar.views import blueprint as workcalendar
     from qms.workitems.views import blueprint as workitems
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
         sso,
         support,
         workcalendar,
+        meetings,
+        loyalty,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -130,6 +130,10 @@ def load_config(instance_path: Path) -> dict:
         "QMS_SUPPORT_RESOLVE_HOURS": os.environ.get(
             "QMS_SUPPORT_RESOLVE_HOURS", "critical=8,high=16,normal=40,low=80"
         ),
+        # Loyalty (qms.loyalty): a customer is loyal with at least this many orders in
+        # this many months.
+        "QMS_LOYALTY_MIN_ORDERS": _int("QMS_LOYALTY_MIN_ORDERS", 2),
+        "QMS_LOYALTY_MONTHS": _int("QMS_LOYALTY_MONTHS", 24),
         "QMS_ESCALATE_AFTER_DAYS": int(os.environ.get("QMS_ESCALATE_AFTER_DAYS", "2")),
         # API tokens last this many days unless their maker says otherwise (qms.tokens).
         "QMS_API_TOKEN_DAYS": _int("QMS_API_TOKEN_DAYS", 90),
