@@ -162,3 +162,62 @@ def test_hours_are_checked(team):
     for bad in ("0", "-1", "25", "abc", "nan"):
         with pytest.raises(SupportError):
             log_time(item, team["engineer"], hours=bad)
+
+
+def test_the_support_pages_open_a_request_log_hours_and_give_the_statement(client, app):
+    from tests.web_helpers import login
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    team = make_team()
+    customer = make_customer()
+    db.session.commit()
+    login(client, "engineer")
+    form = {"workflow": "support-request", "title": "Не работает поиск", "customer": customer.id,
+            "channel": "email", "priority": "high"}
+    opened = client.post("/items/new", data=form)
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    number = opened.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/items/{number}").get_data(as_text=True)
+    assert "Support clocks" in page and "line 1" in page
+    assert client.post(f"/support/{number}/hours", data={"hours": "1,5"}).status_code == 302
+    assert client.post(f"/support/{number}/hours", data={"hours": "x"}).status_code == 302
+    from qms.support.models import SupportTimeEntry
+
+    assert [e.hours for e in db.session.query(SupportTimeEntry)] == [Decimal("1.50")]
+    register = client.get("/support").get_data(as_text=True)
+    assert number in register
+    month = datetime.now(UTC).strftime("%Y-%m")
+    for fmt, start in (("csv", b"Request"), ("xlsx", b"PK"), ("pdf", b"%PDF")):
+        got = client.get(f"/support/statement?customer={customer.id}&month={month}&format={fmt}")
+        assert got.status_code == 200 and got.data.startswith(start), fmt
+    assert client.get(f"/support/statement?customer={customer.id}&month=2026-13").status_code == 400
+    assert client.get("/support/statement").status_code in (302, 404)
+
+
+def test_the_calendar_page_lists_holidays_and_only_an_admin_changes_it(client, app):
+    from tests.web_helpers import login
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    make_team()
+    db.session.commit()
+    login(client, "manager")
+    page = client.get("/calendar?year=2026").get_data(as_text=True)
+    assert "2026" in page and "Russia Day" in page
+    assert client.post("/calendar", data={"day": "2026-12-30", "note": "x"}).status_code == 403
+    client.post("/logout")
+    login(client, "admin")
+    client.post("/calendar", data={"day": "2026-12-30", "working": "0", "note": "день компании"})
+    from qms.workcalendar.calendar import add_working_days
+
+    assert add_working_days(date(2026, 12, 29), 1) == date(2027, 1, 11)
+    from qms.audit.models import AuditEvent
+
+    assert db.session.query(AuditEvent).filter_by(action="calendar.day_set").count() == 1
+
+
+def test_support_requests_show_in_the_traceability_matrix(app):
+    from qms.trace.matrix import build_matrix
+
+    matrix = build_matrix()
+    row = next(r for r in matrix.rows if r.number == "8.5.5")
+    assert "support-request" in row.item_workflows

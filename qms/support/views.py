@@ -88,6 +88,8 @@ def hours(number: str):
 @blueprint.get("/statement")
 @requires("view")
 def statement():
+    if not request.args.get("customer"):
+        return redirect(url_for("support.index"))
     customer = db.session.get(Customer, request.args.get("customer", type=int) or 0)
     if customer is None:
         abort(404)
