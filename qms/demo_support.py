@@ -27,21 +27,41 @@ from qms.workitems.services import advance_item, open_item
 OURS = "Руководитель проекта; ведущий инженер"
 THEIRS = "Заведующий отделом автоматизации; ведущий библиограф"
 LIBRARY_LOG = [
-    (date(2006, 2, 13), "Встреча 1: знакомство и постановка задачи",
-     "Задача распределения запросов к электронному каталогу",
-     "Провести обследование; следующая встреча через три недели.", []),
-    (date(2006, 3, 6), "Встреча 2: выявление потребностей",
-     "Поисковые индексы и термины; статистика запросов",
-     "Заказчик готовит письменные требования.", []),
-    (date(2006, 3, 27), "Встреча 3: передача письменных требований",
-     "Письменные требования заказчика", "Требования приняты в анализ.",
-     [("customer_requirements", "received")]),
-    (date(2006, 4, 17), "Встреча 4: утверждение требований",
-     "Согласование требований", "Требования утверждены заказчиком.",
-     [("customer_requirements", "approved")]),
-    (date(2006, 6, 5), "Встреча 5: приёмка результатов",
-     "Приёмка по акту", "Результаты приняты; проект закрыт в срок.",
-     [("acceptance_certificate", "approved")]),
+    (
+        date(2006, 2, 13),
+        "Встреча 1: знакомство и постановка задачи",
+        "Задача распределения запросов к электронному каталогу",
+        "Провести обследование; следующая встреча через три недели.",
+        [],
+    ),
+    (
+        date(2006, 3, 6),
+        "Встреча 2: выявление потребностей",
+        "Поисковые индексы и термины; статистика запросов",
+        "Заказчик готовит письменные требования.",
+        [],
+    ),
+    (
+        date(2006, 3, 27),
+        "Встреча 3: передача письменных требований",
+        "Письменные требования заказчика",
+        "Требования приняты в анализ.",
+        [("customer_requirements", "received")],
+    ),
+    (
+        date(2006, 4, 17),
+        "Встреча 4: утверждение требований",
+        "Согласование требований",
+        "Требования утверждены заказчиком.",
+        [("customer_requirements", "approved")],
+    ),
+    (
+        date(2006, 6, 5),
+        "Встреча 5: приёмка результатов",
+        "Приёмка по акту",
+        "Результаты приняты; проект закрыт в срок.",
+        [("acceptance_certificate", "approved")],
+    ),
 ]
 
 
@@ -83,34 +103,60 @@ def demo_support(users: dict[str, User]) -> None:
     customer.support_minimum_hours = Decimal("4")
     now = utcnow()
     done = open_item(
-        "support-request", manager, title="Не обновляется индекс после импорта",
-        order=library, channel="portal", priority="normal", received_at=now - timedelta(days=6),
+        "support-request",
+        manager,
+        title="Не обновляется индекс после импорта",
+        order=library,
+        channel="portal",
+        priority="normal",
+        received_at=now - timedelta(days=6),
     )
     for trigger, values in (
-        ("accept", None), ("start", None), ("resolve", {"solution": "Перестроен индекс."}),
-        ("confirm", {"confirmation": "Письмо заказчика"}), ("close", None),
+        ("accept", None),
+        ("start", None),
+        ("resolve", {"solution": "Перестроен индекс."}),
+        ("confirm", {"confirmation": "Письмо заказчика"}),
+        ("close", None),
     ):
         advance_item(done, trigger, engineer if trigger != "close" else manager, values=values)
     log_time(done, engineer, hours="1.2", worked_on=now.date(), note="Диагностика")
     log_time(done, engineer, hours="0.4", worked_on=now.date(), note="Перестроение индекса")
     waiting = open_item(
-        "support-request", manager, title="Вопрос по выгрузке статистики",
-        order=library, channel="email", priority="low", received_at=now - timedelta(days=2),
+        "support-request",
+        manager,
+        title="Вопрос по выгрузке статистики",
+        order=library,
+        channel="email",
+        priority="low",
+        received_at=now - timedelta(days=2),
     )
     advance_item(waiting, "accept", engineer)
     advance_item(waiting, "start", engineer)
     advance_item(waiting, "ask_customer", engineer, values={"question": "За какой период?"})
     open_item(
-        "support-request", manager, title="Каталог не открывается",
-        order=library, channel="phone", priority="high", received_at=now - timedelta(days=5),
+        "support-request",
+        manager,
+        title="Каталог не открывается",
+        order=library,
+        channel="phone",
+        priority="high",
+        received_at=now - timedelta(days=5),
     )
     mobile = get_order("2026-0007")
     log_objection(
-        manager, mobile, kind="price", said="Дорого: у конкурента на треть дешевле.",
+        manager,
+        mobile,
+        kind="price",
+        said="Дорого: у конкурента на треть дешевле.",
         steps={"listened", "emotion_neutralised", "clarified", "solution_offered"},
-        handling="Показали состав работ; предложили поэтапную оплату.", outcome="alternative",
+        handling="Показали состав работ; предложили поэтапную оплату.",
+        outcome="alternative",
     )
     log_objection(
-        manager, mobile, kind="experience", said="Прошлый подрядчик сорвал сроки.",
-        steps={"listened", "clarified"}, outcome="open",
+        manager,
+        mobile,
+        kind="experience",
+        said="Прошлый подрядчик сорвал сроки.",
+        steps={"listened", "clarified"},
+        outcome="open",
     )

@@ -13,8 +13,8 @@ from qms.records.models import Attachment, Blob, Record, RecordContribution, Sig
 from qms.support.models import SupportRequest, SupportTimeEntry
 from qms.tokens.models import ApiToken
 from qms.trace.models import AuditNote
-from qms.workcalendar.models import CalendarDay
 from qms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from qms.workcalendar.models import CalendarDay
 from qms.workflow.models import WorkflowVersion
 from qms.workitems.models import WorkItem
 
@@ -36,8 +36,8 @@ __all__ = [
     "LoginThrottle",
     "Notification",
     "NotificationSetting",
-    "Order",
     "Objection",
+    "Order",
     "OutboxMessage",
     "Record",
     "RecordContribution",

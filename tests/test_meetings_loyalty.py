@@ -52,20 +52,31 @@ def test_a_meeting_can_approve_only_an_approved_record(app):
     order = make_order(team)
     from qms.records.services import create_record
 
-    draft = create_record(order, "customer_requirements", author=team["manager"], title="T", body="b")
+    draft = create_record(
+        order, "customer_requirements", author=team["manager"], title="T", body="b"
+    )
     with pytest.raises(MeetingError):
         log_communication(
-            team["manager"], order=order, held_on=date(2026, 1, 12), kind="meeting",
-            subject="x", links=[(draft, "approved")],
+            team["manager"],
+            order=order,
+            held_on=date(2026, 1, 12),
+            kind="meeting",
+            subject="x",
+            links=[(draft, "approved")],
         )
     with pytest.raises(MeetingError):
         log_communication(team["manager"], order=order, held_on=None, kind="meeting", subject="x")
     with pytest.raises(MeetingError):
-        log_communication(team["auditor"], order=order, held_on=date(2026, 1, 1), kind="call",
-                          subject="x")
+        log_communication(
+            team["auditor"], order=order, held_on=date(2026, 1, 1), kind="call", subject="x"
+        )
     meeting = log_communication(
-        team["manager"], order=order, held_on=date(2026, 1, 12), kind="call",
-        subject="Звонок", links=[(draft, "handed_over")],
+        team["manager"],
+        order=order,
+        held_on=date(2026, 1, 12),
+        kind="call",
+        subject="Звонок",
+        links=[(draft, "handed_over")],
     )
     db.session.commit()
     assert meeting.customer == order.customer
@@ -75,8 +86,14 @@ def test_a_meeting_can_approve_only_an_approved_record(app):
 def test_objections_are_logged_before_the_contract_and_counted_by_kind(app):
     team = make_team()
     order = make_order(team)
-    log_objection(team["manager"], order, kind="price", said="Дорого",
-                  steps={"listened", "clarified"}, outcome="open")
+    log_objection(
+        team["manager"],
+        order,
+        kind="price",
+        said="Дорого",
+        steps={"listened", "clarified"},
+        outcome="open",
+    )
     log_objection(team["manager"], order, kind="price", said="Очень дорого", outcome="lost")
     log_objection(team["engineer"], order, kind="change", said="Зачем менять?", outcome="overcome")
     with pytest.raises(ObjectionError):
@@ -84,7 +101,10 @@ def test_objections_are_logged_before_the_contract_and_counted_by_kind(app):
     with pytest.raises(ObjectionError):
         log_objection(team["manager"], order, kind="price", said="x", steps={"shouted"})
     assert counts_by_kind(order.customer) == {
-        "change": 1, "price": 2, "experience": 0, "decision": 0,
+        "change": 1,
+        "price": 2,
+        "experience": 0,
+        "decision": 0,
     }
     approved_record(order, "contract", team)
     with pytest.raises(ObjectionError):
@@ -93,8 +113,12 @@ def test_objections_are_logged_before_the_contract_and_counted_by_kind(app):
 
 def _order(team, customer, day, value, recommended_by=None):
     order = create_order(
-        actor=team["manager"], title=f"{customer.name} {day}", customer=customer,
-        manager=team["manager"], value=Decimal(value), starts_on=day,
+        actor=team["manager"],
+        title=f"{customer.name} {day}",
+        customer=customer,
+        manager=team["manager"],
+        value=Decimal(value),
+        starts_on=day,
         recommended_by=recommended_by,
     )
     order.created_at = datetime(2030, 1, 1, tzinfo=UTC)  # the start date counts, not this
@@ -124,11 +148,14 @@ def test_loyalty_figures_on_a_known_data_set(app):
     assert (m2025.orders, m2025.recommended, m2025.recommended_value) == (3, 1, Decimal(200))
     # 2024: A and C are customers by then; neither has two orders in the window.
     assert (m2024.customers, m2024.loyal, m2024.value, m2024.value_existing) == (
-        2, 0, Decimal(100), Decimal(0),
+        2,
+        0,
+        Decimal(100),
+        Decimal(0),
     )
     quarters = measure(periods("quarter", 4, date(2025, 12, 31)))
     assert [q.orders for q in quarters] == [0, 2, 1, 0]
-    assert [str(q.period.label) for q in quarters][0] == "Q1 2025"
+    assert str(quarters[0].period.label) == "Q1 2025"
 
 
 def test_the_loyalty_page_draws_svg_and_exports(client, app):

@@ -70,14 +70,20 @@ def test_the_clock_pauses_while_waiting_for_the_customer(team):
     advance_item(item, "accept", team["engineer"], at=msk(2026, 11, 23, 10))
     advance_item(item, "start", team["engineer"], at=msk(2026, 11, 23, 11))
     advance_item(
-        item, "ask_customer", team["engineer"], values={"question": "Какой браузер?"},
+        item,
+        "ask_customer",
+        team["engineer"],
+        values={"question": "Какой браузер?"},
         at=msk(2026, 11, 23, 13),
     )
     assert request.resolve_due_at is None and item.due_on is None
     assert request.clock_used_hours == Decimal("4")
     # Two working days later the customer answers: 36 hours are left from then.
     advance_item(
-        item, "customer_answered", team["engineer"], values={"answer": "Firefox"},
+        item,
+        "customer_answered",
+        team["engineer"],
+        values={"answer": "Firefox"},
         at=msk(2026, 11, 25, 13),
     )
     db.session.commit()
@@ -111,8 +117,12 @@ def test_not_confirmed_goes_back_to_work_and_the_clock_resumes(team):
     item = _request(team, msk(2026, 11, 23, 9))
     for trigger, hour in (("accept", 10), ("start", 11)):
         advance_item(item, trigger, team["engineer"], at=msk(2026, 11, 23, hour))
-    advance_item(item, "resolve", team["engineer"], values={"solution": "x"}, at=msk(2026, 11, 23, 15))
-    advance_item(item, "reopen", team["manager"], values={"remarks": "нет"}, at=msk(2026, 11, 24, 9))
+    advance_item(
+        item, "resolve", team["engineer"], values={"solution": "x"}, at=msk(2026, 11, 23, 15)
+    )
+    advance_item(
+        item, "reopen", team["manager"], values={"remarks": "нет"}, at=msk(2026, 11, 24, 9)
+    )
     request = request_of(item)
     assert item.state == "in_work" and request.clock_used_hours == Decimal("6")
     assert request.resolve_due_at == msk(2026, 11, 27, 16)  # 34 hours from Tuesday 09:00
@@ -120,11 +130,18 @@ def test_not_confirmed_goes_back_to_work_and_the_clock_resumes(team):
 
 def test_a_request_needs_priority_and_channel(team):
     with pytest.raises(WorkItemError):
-        open_item("support-request", team["manager"], title="x", customer=make_customer(),
-                  channel="phone", priority="urgent")
+        open_item(
+            "support-request",
+            team["manager"],
+            title="x",
+            customer=make_customer(),
+            channel="phone",
+            priority="urgent",
+        )
     with pytest.raises(WorkItemError):
-        open_item("support-request", team["manager"], title="x", customer=make_customer(),
-                  priority="high")
+        open_item(
+            "support-request", team["manager"], title="x", customer=make_customer(), priority="high"
+        )
 
 
 def test_the_monthly_statement_rounds_and_applies_the_minimum(team, app):
@@ -168,12 +185,17 @@ def test_the_support_pages_open_a_request_log_hours_and_give_the_statement(clien
     from tests.web_helpers import login
 
     app.config["WTF_CSRF_ENABLED"] = False
-    team = make_team()
+    make_team()
     customer = make_customer()
     db.session.commit()
     login(client, "engineer")
-    form = {"workflow": "support-request", "title": "Не работает поиск", "customer": customer.id,
-            "channel": "email", "priority": "high"}
+    form = {
+        "workflow": "support-request",
+        "title": "Не работает поиск",
+        "customer": customer.id,
+        "channel": "email",
+        "priority": "high",
+    }
     opened = client.post("/items/new", data=form)
     assert opened.status_code == 302, opened.get_data(as_text=True)
     number = opened.headers["Location"].rsplit("/", 1)[1]

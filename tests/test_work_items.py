@@ -11,8 +11,8 @@ from qms.extensions import db
 from qms.orders.services import advance_order
 from qms.records.models import Record
 from qms.timeutil import utcnow
-from qms.workflow.engine import TransitionRefused
 from qms.workcalendar.calendar import add_working_days
+from qms.workflow.engine import TransitionRefused
 from qms.workitems.models import WorkItem
 from qms.workitems.services import WorkItemError, advance_item, open_item, overdue_items
 from tests.factories import approved_record, make_order, make_team

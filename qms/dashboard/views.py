@@ -13,10 +13,10 @@ from qms.database.faults import write_probe
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
+from qms.support.services import CLOCK_TITLES, breaches
 from qms.web.permissions import requires
 from qms.workflow.registry import registry
 from qms.workitems.models import WorkItem
-from qms.support.services import CLOCK_TITLES, breaches
 from qms.workitems.services import overdue_items
 
 blueprint = Blueprint("dashboard", __name__)

@@ -83,7 +83,11 @@ def measure(chosen: list[Period]) -> list[Measures]:
     months = current_app.config["QMS_LOYALTY_MONTHS"]
     rows = db.session.execute(
         select(
-            Order.id, Order.customer_id, Order.starts_on, Order.created_at, Order.value,
+            Order.id,
+            Order.customer_id,
+            Order.starts_on,
+            Order.created_at,
+            Order.value,
             Order.recommended_by_id,
         )
     ).all()

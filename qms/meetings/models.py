@@ -20,9 +20,7 @@ ACTS = ("handed_over", "received", "approved")
 
 class Communication(db.Model):
     __tablename__ = "communications"
-    __table_args__ = (
-        CheckConstraint("kind IN ('meeting', 'call', 'letter')", name="kind_known"),
-    )
+    __table_args__ = (CheckConstraint("kind IN ('meeting', 'call', 'letter')", name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -64,8 +64,10 @@ def log_communication(
             raise MeetingError(_l("a linked record must be one of this order's"))
         if act == "approved" and not record.is_approved:
             raise MeetingError(
-                _l("“%(title)s” is not approved yet: approve it, then log the meeting",
-                   title=record.title)
+                _l(
+                    "“%(title)s” is not approved yet: approve it, then log the meeting",
+                    title=record.title,
+                )
             )
     communication = Communication(
         customer=customer,

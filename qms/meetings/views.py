@@ -57,7 +57,9 @@ def order_log(number: str):
         links = [
             (by_id[int(k.removeprefix("link_"))], v)
             for k, v in form.items()
-            if k.startswith("link_") and v and k.removeprefix("link_").isdigit()
+            if k.startswith("link_")
+            and v
+            and k.removeprefix("link_").isdigit()
             and int(k.removeprefix("link_")) in by_id
         ]
         try:

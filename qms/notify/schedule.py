@@ -19,8 +19,8 @@ from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES
 from qms.support.services import CLOCK_TITLES, breaches, in_both_languages
 from qms.timeutil import utcnow
-from qms.workflow.registry import definition_of
 from qms.workcalendar.calendar import add_working_days, working_days_between
+from qms.workflow.registry import definition_of
 from qms.workitems.models import WorkItem
 
 

@@ -22,9 +22,7 @@ OUTCOMES = ("overcome", "alternative", "open", "lost")
 class Objection(db.Model):
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('change', 'price', 'experience', 'decision')", name="kind_known"
-        ),
+        CheckConstraint("kind IN ('change', 'price', 'experience', 'decision')", name="kind_known"),
         CheckConstraint(
             "outcome IN ('overcome', 'alternative', 'open', 'lost')", name="outcome_known"
         ),

@@ -46,8 +46,10 @@ def log_objection(
         raise ObjectionError(_l("unknown step(s) %(steps)s", steps=", ".join(sorted(unknown))))
     if has_approved_contract(order):
         raise ObjectionError(
-            _l("order %(number)s has a signed contract: objections belong to pre-contract work",
-               number=order.number)
+            _l(
+                "order %(number)s has a signed contract: objections belong to pre-contract work",
+                number=order.number,
+            )
         )
     objection = Objection(
         order=order,

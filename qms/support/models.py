@@ -24,9 +24,7 @@ RUNNING_STATES = ("received", "accepted", "in_work")  # the resolution clock run
 class SupportRequest(db.Model):
     __tablename__ = "support_requests"
     __table_args__ = (
-        CheckConstraint(
-            "priority IN ('critical', 'high', 'normal', 'low')", name="priority_known"
-        ),
+        CheckConstraint("priority IN ('critical', 'high', 'normal', 'low')", name="priority_known"),
         CheckConstraint("line BETWEEN 1 AND 3", name="line_known"),
     )
 

@@ -21,7 +21,6 @@ from qms.support.models import PRIORITIES, SupportRequest, SupportTimeEntry
 from qms.timeutil import utcnow
 from qms.workitems.models import WorkItem
 
-
 CLOCK_TITLES = {"response": _l("response time"), "resolution": _l("resolution time")}
 
 
@@ -44,7 +43,9 @@ class SupportError(ValueError):
 def request_of(item: WorkItem) -> SupportRequest | None:
     if item.workflow != "support-request":
         return None
-    return db.session.scalars(select(SupportRequest).where(SupportRequest.item_id == item.id)).first()
+    return db.session.scalars(
+        select(SupportRequest).where(SupportRequest.item_id == item.id)
+    ).first()
 
 
 def check_priority(priority: str | None) -> str:
@@ -138,13 +139,11 @@ def open_requests(*, only_open: bool = False) -> list[SupportRequest]:
     if only_open:
         query = query.where(WorkItem.state != "closed")
     return db.session.scalars(
-        query
-        .options(
+        query.options(
             joinedload(SupportRequest.item).joinedload(WorkItem.customer),
             joinedload(SupportRequest.item).joinedload(WorkItem.owner),
             joinedload(SupportRequest.item).joinedload(WorkItem.order),
-        )
-        .order_by(SupportRequest.received_at.desc())
+        ).order_by(SupportRequest.received_at.desc())
     ).all()
 
 

@@ -47,7 +47,9 @@ def change():
         if form.get("remove"):
             remove_day(current_user, day, form.get("note", ""))
         else:
-            set_day(current_user, day, working=form.get("working") == "1", note=form.get("note", ""))
+            set_day(
+                current_user, day, working=form.get("working") == "1", note=form.get("note", "")
+            )
     except (CalendarError, InputRefused) as exc:
         db.session.rollback()
         flash(str(exc), "error")

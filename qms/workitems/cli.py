@@ -44,7 +44,9 @@ def overdue(fmt: str, owner: str | None) -> None:
             "kind": request.item.workflow,
             "title": request.item.title,
             "state": request.item.state,
-            "due_on": request.item.due_on.isoformat() if request.item.due_on else due.date().isoformat(),
+            "due_on": request.item.due_on.isoformat()
+            if request.item.due_on
+            else due.date().isoformat(),
             "due_at": due.isoformat(),
             "clock": clock,
             "owner": request.item.owner.username if request.item.owner else None,

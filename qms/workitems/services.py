@@ -26,13 +26,13 @@ from qms.notify.services import notify
 from qms.orders.models import Order
 from qms.records.models import Record
 from qms.records.services import revise_record
+from qms.support.clocks import after_transition, start_clocks
+from qms.support.services import SupportError, check_priority, escalate, request_of
 from qms.timeutil import utcnow
+from qms.workcalendar.calendar import add_working_days, next_working_day
 from qms.workflow import engine
 from qms.workflow.engine import TransitionRefused
 from qms.workflow.registry import definition_of, pin_version, registry
-from qms.support.clocks import after_transition, start_clocks
-from qms.support.services import SupportError, check_priority, escalate, request_of
-from qms.workcalendar.calendar import add_working_days, next_working_day
 from qms.workitems.models import WorkItem
 
 WORKFLOWS = ("contract-change", "complaint", "corrective-action", "support-request")

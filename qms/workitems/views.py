@@ -16,6 +16,7 @@ from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record
+from qms.support.views import support_panel
 from qms.timeutil import utcnow
 from qms.web.inputs import id_from, page_number
 from qms.web.permissions import requires
@@ -29,7 +30,6 @@ from qms.workitems.services import (
     advance_item,
     open_item,
 )
-from qms.support.views import support_panel
 from qms.workitems.titles import CHANNEL_TITLES, PRIORITY_TITLES, SOURCE_TITLES
 
 blueprint = Blueprint("workitems", __name__)
