@@ -243,3 +243,19 @@ def test_support_requests_show_in_the_traceability_matrix(app):
     matrix = build_matrix()
     row = next(r for r in matrix.rows if r.number == "8.5.5")
     assert "support-request" in row.item_workflows
+
+
+def test_a_breach_is_notified_once_to_whoever_has_the_request(team):
+    from qms.notify.models import Notification
+    from qms.notify.schedule import scan
+
+    item = _request(team, datetime(2026, 1, 12, 6, tzinfo=UTC), priority="high")
+    scan()
+    scan()
+    db.session.commit()
+    notices = db.session.query(Notification).filter_by(kind="support_breach").all()
+    assert [(n.user.username, n.params["item"]) for n in notices] == [("manager", item.number)]
+    from qms.notify.services import render
+
+    _title, text = render(notices[0], "ru")
+    assert "время реакции" in text and item.number in text

@@ -22,7 +22,7 @@ class OrderForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     customer_id = SelectField(_l("Customer"), coerce=int, validators=[DataRequired()])
     recommended_by_id = SelectField(
-        _l("Recommended by (a customer)"),
+        _l("Recommended by"),
         coerce=lambda v: int(v) if v else None,
         validators=[Optional()],
     )
