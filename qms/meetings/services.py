@@ -99,7 +99,7 @@ def log_communication(
             "held_on": held_on,
             "kind": kind,
             "subject": subject,
-            "records": [f"{r.title} rev. {r.revision}: {act}" for r, act in links],
+            "records": [{"title": r.title, "revision": r.revision, "act": act} for r, act in links],
         },
     )
     return communication
