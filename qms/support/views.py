@@ -17,6 +17,7 @@ from qms.support import statement as statements
 from qms.support.clocks import used_hours
 from qms.support.services import SupportError, log_time, open_requests, request_of, time_entries
 from qms.timeutil import utcnow
+from qms.web.inputs import id_from
 from qms.web.permissions import requires
 from qms.workitems.models import WorkItem
 from qms.workitems.titles import PRIORITY_TITLES
@@ -62,7 +63,8 @@ def hours(number: str):
     if item is None or item.workflow != "support-request":
         abort(404)
     form = request.form
-    user = db.session.get(User, form.get("user", type=int) or current_user.id)
+    user_id = id_from(form.get("user")) if form.get("user") else current_user.id
+    user = db.session.get(User, user_id) if user_id else None
     try:
         worked_on = date.fromisoformat(form.get("worked_on") or utcnow().date().isoformat())
         if user is None:
@@ -90,13 +92,14 @@ def hours(number: str):
 def statement():
     if not request.args.get("customer"):
         return redirect(url_for("support.index"))
-    customer = db.session.get(Customer, request.args.get("customer", type=int) or 0)
+    customer_id = id_from(request.args.get("customer"))
+    customer = db.session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         abort(404)
     try:
         year, month = (int(p) for p in request.args.get("month", "").split("-"))
         first = date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         abort(400, _("The month must be given as YYYY-MM."))
     found = statements.build_statement(customer, first)
     name = f"support-{customer.id}-{first.strftime('%Y-%m')}"
