@@ -66,14 +66,18 @@ def register_blueprints(app: Flask) -> None:
     from qms.dashboard.views import blueprint as dashboard
     from qms.inbox.views import blueprint as inbox
     from qms.letterhead.views import blueprint as letterhead
+    from qms.loyalty.views import blueprint as loyalty
+    from qms.meetings.views import blueprint as meetings
     from qms.orders.views import blueprint as orders
     from qms.packs.views import blueprint as packs
     from qms.records.review_views import blueprint as review
     from qms.records.views import blueprint as records
     from qms.sso.views import blueprint as sso
+    from qms.support.views import blueprint as support
     from qms.tokens.views import blueprint as tokens
     from qms.trace.views import blueprint as trace
     from qms.webhooks.views import blueprint as webhooks
+    from qms.workcalendar.views import blueprint as workcalendar
     from qms.workitems.views import blueprint as workitems
 
     for blueprint in (
@@ -92,6 +96,10 @@ def register_blueprints(app: Flask) -> None:
         tokens,
         webhooks,
         sso,
+        support,
+        workcalendar,
+        meetings,
+        loyalty,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

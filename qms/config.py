@@ -118,6 +118,22 @@ def load_config(instance_path: Path) -> dict:
         "QMS_SMTP_URL": os.environ.get("QMS_SMTP_URL", ""),
         "QMS_MAIL_FROM": os.environ.get("QMS_MAIL_FROM", "qms@localhost"),
         "QMS_BASE_URL": os.environ.get("QMS_BASE_URL", "http://127.0.0.1:5000"),
+        # The working calendar (qms.workcalendar): business hours in QMS_TIMEZONE and the
+        # country whose public holidays and production calendar apply ("" for none).
+        "QMS_BUSINESS_HOURS": os.environ.get("QMS_BUSINESS_HOURS", "09:00-18:00"),
+        "QMS_HOLIDAYS_COUNTRY": os.environ.get("QMS_HOLIDAYS_COUNTRY", "RU"),
+        # Support requests (qms.support): working hours to accept (respond) and to resolve,
+        # per priority, as "priority=hours" pairs.
+        "QMS_SUPPORT_RESPONSE_HOURS": os.environ.get(
+            "QMS_SUPPORT_RESPONSE_HOURS", "critical=8,high=8,normal=8,low=8"
+        ),
+        "QMS_SUPPORT_RESOLVE_HOURS": os.environ.get(
+            "QMS_SUPPORT_RESOLVE_HOURS", "critical=8,high=16,normal=40,low=80"
+        ),
+        # Loyalty (qms.loyalty): a customer is loyal with at least this many orders in
+        # this many months.
+        "QMS_LOYALTY_MIN_ORDERS": _int("QMS_LOYALTY_MIN_ORDERS", 2),
+        "QMS_LOYALTY_MONTHS": _int("QMS_LOYALTY_MONTHS", 24),
         "QMS_ESCALATE_AFTER_DAYS": int(os.environ.get("QMS_ESCALATE_AFTER_DAYS", "2")),
         # API tokens last this many days unless their maker says otherwise (qms.tokens).
         "QMS_API_TOKEN_DAYS": _int("QMS_API_TOKEN_DAYS", 90),

@@ -66,6 +66,15 @@ GRANTS: dict[str, tuple[str, ...]] = {
     # refuse it once the record is approved. The stored content (blobs) stays.
     "attachments": (SELECT, INSERT, DELETE),
     "audit_notes": (SELECT, INSERT),  # an auditor's note is written once
+    # The administrator's extra working / non-working days: added, and taken off again.
+    "calendar_days": (SELECT, INSERT, DELETE),
+    # A support request's clocks move with its transitions; hours logged are a log.
+    "support_requests": (SELECT, INSERT, UPDATE),
+    "support_time_entries": (SELECT, INSERT),
+    # Meetings, their linked records, and objections are logged once.
+    "communications": (SELECT, INSERT),
+    "communication_records": (SELECT, INSERT),
+    "objections": (SELECT, INSERT),
 }
 
 

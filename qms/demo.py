@@ -13,6 +13,7 @@ from qms.auth.models import User
 from qms.auth.users import create_user
 from qms.customers.models import Contact, Customer
 from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS, record_fields
+from qms.demo_support import demo_support
 from qms.extensions import db
 from qms.i18n import role_title
 from qms.orders.models import Order
@@ -73,10 +74,13 @@ def demo(if_empty: bool) -> None:
             language=lang,
             starts_on=starts,
             due_on=due,
+            # The mobile app came on the library's recommendation (loyalty measures).
+            recommended_by=customers[0] if number == "2026-0007" else None,
         )
         _walk(order, target, users)
         made += 1
     _work_items(users)
+    demo_support(users)
     db.session.commit()
     click.echo(
         _(

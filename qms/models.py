@@ -4,13 +4,17 @@ from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
 from qms.letterhead.models import Letterhead
+from qms.meetings.models import Communication, CommunicationRecord
 from qms.notify.models import Notification, NotificationSetting, OutboxMessage
+from qms.objections.models import Objection
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Attachment, Blob, Record, RecordContribution, Signature
+from qms.support.models import SupportRequest, SupportTimeEntry
 from qms.tokens.models import ApiToken
 from qms.trace.models import AuditNote
 from qms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from qms.workcalendar.models import CalendarDay
 from qms.workflow.models import WorkflowVersion
 from qms.workitems.models import WorkItem
 
@@ -22,6 +26,9 @@ __all__ = [
     "AuditEvent",
     "AuditNote",
     "Blob",
+    "CalendarDay",
+    "Communication",
+    "CommunicationRecord",
     "Contact",
     "ContractPack",
     "Customer",
@@ -29,12 +36,15 @@ __all__ = [
     "LoginThrottle",
     "Notification",
     "NotificationSetting",
+    "Objection",
     "Order",
     "OutboxMessage",
     "Record",
     "RecordContribution",
     "SalesStage",
     "Signature",
+    "SupportRequest",
+    "SupportTimeEntry",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

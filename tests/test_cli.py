@@ -140,7 +140,12 @@ def test_demo_has_changes_complaints_and_an_overdue_corrective_action(demo, runn
             )
         ).all()
     )
-    assert states == {"contract-change": "incorporated", "complaint": "closed"}
+    assert states == {
+        "contract-change": "incorporated",
+        "complaint": "closed",
+        "support-request": "closed",
+    }
+    assert any(r["kind"] == "support-request" and r["clock"] == "response" for r in rows)
 
 
 def test_the_command_line_speaks_the_language_asked_for(runner, app):

@@ -11,8 +11,8 @@ from qms.extensions import db
 from qms.orders.services import advance_order
 from qms.records.models import Record
 from qms.timeutil import utcnow
+from qms.workcalendar.calendar import add_working_days
 from qms.workflow.engine import TransitionRefused
-from qms.workitems.calendar import add_working_days
 from qms.workitems.models import WorkItem
 from qms.workitems.services import WorkItemError, advance_item, open_item, overdue_items
 from tests.factories import approved_record, make_order, make_team
@@ -136,15 +136,15 @@ def test_a_corrective_action_needs_an_independent_effectiveness_check(team):
             action,
             "plan",
             team["manager"],
-            values={"actions": "добавить проверку", "owner": "nobody", "due_on": "2026-12-20"},
+            values={"actions": "добавить проверку", "owner": "nobody", "due_on": "2026-12-18"},
         )
     advance_item(
         action,
         "plan",
         team["manager"],
-        values={"actions": "добавить проверку", "owner": "engineer", "due_on": "2026-12-20"},
+        values={"actions": "добавить проверку", "owner": "engineer", "due_on": "2026-12-18"},
     )
-    assert action.owner.username == "engineer" and action.due_on == date(2026, 12, 20)
+    assert action.owner.username == "engineer" and action.due_on == date(2026, 12, 18)
     with pytest.raises(TransitionRefused, match="possible only from 'Effectiveness verified'"):
         advance_item(action, "close", team["manager"])  # no effectiveness check recorded
     advance_item(action, "implement", team["engineer"], values={"implementation": "сделано"})
@@ -268,7 +268,56 @@ def test_overdue_lists_what_is_late_for_cron(runner, team, signed):
     db.session.commit()
     result = runner.invoke(args=["overdue"])
     assert result.exit_code == 0
-    assert complaint.number in result.output and "2026-01-06" in result.output
+    # Received in the New Year holidays: one working day on is Monday 12 January.
+    assert complaint.number in result.output and "2026-01-12" in result.output
     mine = runner.invoke(args=["overdue", "--owner", "engineer"])
     assert complaint.number not in mine.output
     assert runner.invoke(args=["overdue", "--owner", "ghost"]).exit_code != 0
+
+
+def test_complaint_due_dates_respect_the_new_year_holidays(team, signed):
+    # Tuesday 30 December 2025: the 31st is a transferred day off, 1-8 January are the
+    # New Year holidays, the 9th is another transferred day off, then a weekend.
+    complaint = open_item(
+        "complaint",
+        team["manager"],
+        title="Под Новый год",
+        order=signed,
+        channel="email",
+        received_on=date(2025, 12, 30),
+    )
+    assert complaint.due_on == date(2026, 1, 12)
+    assert add_working_days(date(2025, 12, 30), 10) == date(2026, 1, 23)
+
+
+def test_a_corrective_action_due_on_a_holiday_moves_to_the_next_working_day(team, signed):
+    action = open_item("corrective-action", team["manager"], title="КД", source="other")
+    advance_item(action, "analyse", team["engineer"], values={"root_cause": "x"})
+    advance_item(
+        action,
+        "plan",
+        team["manager"],
+        values={"actions": "y", "owner": "engineer", "due_on": "2026-01-05"},
+    )
+    assert action.due_on == date(2026, 1, 12)
+
+
+def test_extra_days_of_the_administrator_change_due_dates(team, signed):
+    from qms.workcalendar.services import CalendarError, remove_day, set_day
+
+    set_day(team["admin"], date(2026, 11, 23), working=False, note="день компании")
+    complaint = open_item(
+        "complaint",
+        team["manager"],
+        title="x",
+        order=signed,
+        channel="email",
+        received_on=date(2026, 11, 20),
+    )
+    assert complaint.due_on == date(2026, 11, 24)  # Monday the 23rd is off
+    with pytest.raises(CalendarError):
+        set_day(team["manager"], date(2026, 11, 28), working=True, note="x")
+    set_day(team["admin"], date(2026, 11, 21), working=True, note="отработка")
+    assert add_working_days(date(2026, 11, 20), 1) == date(2026, 11, 21)
+    remove_day(team["admin"], date(2026, 11, 21), "ошибка")
+    assert add_working_days(date(2026, 11, 20), 1) == date(2026, 11, 24)

@@ -62,9 +62,23 @@ FIELD_TITLES = {
     "user": _l("user"),
     "sso_subject": _l("single sign-on subject"),
     "findings": _l("findings"),
+    "held_on": _l("date"),
+    "subject": _l("subject"),
+    "records": _l("records"),
+    "said": _l("what the customer said"),
+    "steps": _l("how it was handled"),
+    "outcome": _l("outcome"),
+    "priority": _l("priority"),
+    "recommended_by": _l("recommended by"),
+    "line": _l("line of support"),
+    "worked_on": _l("worked on"),
+    "hours": _l("hours"),
+    "day": _l("day"),
+    "working": _l("working day"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 LONGEST = 160
+LISTS = ("kinds", "trail_head", "steps", "records")  # lists of values, not old -> new
 
 
 def field_title(name: str) -> str:
@@ -98,7 +112,7 @@ def change_lines(changes: dict[str, Any] | None) -> list[tuple[str, str]]:
             lines.append((field_title(name), _fields_changed(value)))
             continue
         shown = _value_shower(name)
-        if isinstance(value, list) and len(value) == 2 and name not in ("kinds", "trail_head"):
+        if isinstance(value, list) and len(value) == 2 and name not in LISTS:
             lines.append((field_title(name), f"{shown(value[0])} → {shown(value[1])}"))
         else:
             lines.append((field_title(name), shown(value)))
@@ -118,14 +132,44 @@ def _value_shower(name: str):
         return lambda v: str(MEANING_TITLES.get(v, _shown(v)))
     if name == "kind":
         return lambda v: _kind_title(v) if isinstance(v, str) else _shown(v)
+    if name in ("steps", "outcome", "priority", "records"):
+        return _titled(name)
     return _shown
 
 
+def _titled(name: str):
+    """Support priorities, objection steps and outcomes, a meeting's records by title."""
+    from qms.meetings.titles import ACT_TITLES
+    from qms.objections.titles import OUTCOME_TITLES, STEP_TITLES
+    from qms.workitems.titles import PRIORITY_TITLES
+
+    if name == "records":
+        return lambda v: (
+            "; ".join(
+                f"{r.get('title')} ({_l('rev.')} {r.get('revision')}): "
+                f"{ACT_TITLES.get(r.get('act'), r.get('act'))}"
+                for r in (v if isinstance(v, list) else [])
+                if isinstance(r, dict)
+            )
+            or _shown(v)
+        )
+    titles = {"steps": STEP_TITLES, "outcome": OUTCOME_TITLES, "priority": PRIORITY_TITLES}[name]
+    if name == "steps":
+        return lambda v: (
+            ", ".join(str(titles.get(s, s)) for s in v) if isinstance(v, list) else _shown(v)
+        )
+    return lambda v: str(titles.get(v, _shown(v))) if isinstance(v, str) else _shown(v)
+
+
 def _kind_title(kind: str) -> str:
+    from qms.meetings.titles import KIND_TITLES as MEETING_KINDS
+    from qms.objections.titles import KIND_TITLES as OBJECTION_KINDS
     from qms.workflow.registry import registry
 
     kinds = registry().latest("customer-order").records
-    return kinds[kind].title.get(current_language()) if kind in kinds else kind
+    if kind in kinds:
+        return kinds[kind].title.get(current_language())
+    return str(MEETING_KINDS.get(kind) or OBJECTION_KINDS.get(kind) or kind)
 
 
 def changes_json(changes: dict[str, Any] | None) -> str:

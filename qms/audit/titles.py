@@ -40,6 +40,12 @@ ACTION_TITLES = {
     "webhook.subscribed": _l("Webhook subscribed"),
     "webhook.switched_on": _l("Webhook switched on"),
     "webhook.switched_off": _l("Webhook switched off"),
+    "calendar.day_set": _l("Extra day set in the working calendar"),
+    "calendar.day_removed": _l("Extra day taken off the working calendar"),
+    "support-request.escalated": _l("Passed to the next line of support"),
+    "support-request.time_logged": _l("Hours logged"),
+    "meeting.logged": _l("Meeting or communication logged"),
+    "objection.logged": _l("Objection logged"),
 }
 OPENED = _l("%(what)s opened")
 SYSTEM = _l("system")

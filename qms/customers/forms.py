@@ -1,7 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from qms.web.choices import options
 
@@ -45,6 +52,20 @@ class CustomerForm(FlaskForm):
     )
     heard_of_us_from = StringField(
         _l("Where they heard of us"), validators=[Optional(), Length(max=200)]
+    )
+    support_hourly_rate = DecimalField(
+        _l("Support: hourly rate"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+    )
+    support_rounding_minutes = IntegerField(
+        _l("Support: time rounded up to (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=480)],
+    )
+    support_minimum_hours = DecimalField(
+        _l("Support: minimum hours per month"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.extensions import db
@@ -34,6 +35,11 @@ class Customer(db.Model):
     purchase_frequency: Mapped[str | None] = mapped_column(String(200))
     heard_of_us_from: Mapped[str | None] = mapped_column(String(200))
     referred_by_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Support terms (qms.support): billed per hour, each entry rounded up to the step,
+    # and at least the minimum hours in a month with any support.
+    support_hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    support_rounding_minutes: Mapped[int | None] = mapped_column()
+    support_minimum_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

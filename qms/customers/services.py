@@ -29,6 +29,9 @@ CARD_FIELDS = (
     "purchase_frequency",
     "heard_of_us_from",
 )
+# The support terms (qms.support) are edited with the card but are not part of the card a
+# contract pack prints.
+SUPPORT_FIELDS = ("support_hourly_rate", "support_rounding_minutes", "support_minimum_hours")
 
 
 class CustomerError(ValueError):
@@ -39,7 +42,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (v.strip() or None) if isinstance(v, str) else v
         for k, v in values.items()
-        if k in CARD_FIELDS
+        if k in CARD_FIELDS or k in SUPPORT_FIELDS
     }
 
 

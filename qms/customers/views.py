@@ -10,6 +10,7 @@ from qms.customers.forms import ContactForm, CustomerForm
 from qms.customers.models import Customer
 from qms.customers.services import (
     CARD_FIELDS,
+    SUPPORT_FIELDS,
     CustomerError,
     add_contact,
     create_customer,
@@ -81,7 +82,7 @@ def _complaints(customer: Customer):
 
 
 def _card_values(form: CustomerForm) -> dict:
-    return {name: getattr(form, name).data for name in CARD_FIELDS}
+    return {name: getattr(form, name).data for name in (*CARD_FIELDS, *SUPPORT_FIELDS)}
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from qms.database.faults import write_probe
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
+from qms.support.services import CLOCK_TITLES, breaches
 from qms.web.permissions import requires
 from qms.workflow.registry import registry
 from qms.workitems.models import WorkItem
@@ -59,6 +60,8 @@ def index():
         recent=recent,
         definition=definition,
         overdue_items=overdue_items(),
+        support_breaches=breaches(),
+        clock_titles=CLOCK_TITLES,
         my_items=db.session.scalars(
             select(WorkItem)
             .where(WorkItem.owner_id == current_user.id, WorkItem.due_on.is_not(None))

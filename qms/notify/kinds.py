@@ -59,4 +59,9 @@ KINDS: dict[str, Kind] = {
         ),
         True,
     ),
+    "support_breach": Kind(
+        _l("Support clock ran out"),
+        _l("%(item)s “%(title)s”: the %(clock)s ran out at %(due)s."),
+        True,
+    ),
 }

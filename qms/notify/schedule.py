@@ -17,9 +17,10 @@ from qms.extensions import db
 from qms.notify.services import notify
 from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES
+from qms.support.services import CLOCK_TITLES, breaches, in_both_languages
 from qms.timeutil import utcnow
+from qms.workcalendar.calendar import add_working_days, working_days_between
 from qms.workflow.registry import definition_of
-from qms.workitems.calendar import add_working_days, working_days_between
 from qms.workitems.models import WorkItem
 
 
@@ -67,6 +68,8 @@ def scan(today: date | None = None) -> int:
                 )
             )
             continue
+        if item.workflow == "support-request":
+            continue  # overdue by the hour, not the day: the breach notices below
         written += _sent(
             notify(
                 who,
@@ -90,6 +93,7 @@ def scan(today: date | None = None) -> int:
                     dedupe_key=f"escalated:{key}",
                 )
             )
+    written += _support_breaches()
     orders = db.session.scalars(
         select(Order)
         .where(Order.due_on.is_not(None), Order.due_on < today, Order.state.not_in(FINAL_STATES))
@@ -110,6 +114,31 @@ def scan(today: date | None = None) -> int:
                 subject_id=order.id,
                 params=params,
                 dedupe_key=f"overdue:{order.number}:{order.due_on.isoformat()}",
+            )
+        )
+    return written
+
+
+def _support_breaches() -> int:
+    """A support request whose response or resolution clock ran out: once per clock and
+    deadline, to whoever has it (else the order's manager, else who registered it)."""
+    written = 0
+    for request, clock, due in breaches():
+        item = request.item
+        params = {
+            "item": item.number,
+            "title": item.title,
+            "clock": in_both_languages(CLOCK_TITLES[clock]),
+            "due": {"datetime": due.isoformat()},
+        }
+        written += _sent(
+            notify(
+                responsible_for(item),
+                "support_breach",
+                subject_type="item",
+                subject_id=item.id,
+                params=params,
+                dedupe_key=f"breach:{item.number}:{clock}:{due.isoformat()}",
             )
         )
     return written

@@ -8,11 +8,11 @@ recipient's language: in the app when shown, for e-mail when queued (it is a sna
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -67,6 +67,8 @@ def _param(value: Any, language: str) -> str:
     """Params are plain values, or {"en": ..., "ru": ...} titles, or {"date": ISO}."""
     if isinstance(value, dict) and "date" in value:
         return format_date(date.fromisoformat(value["date"]), "medium")
+    if isinstance(value, dict) and "datetime" in value:
+        return format_datetime(datetime.fromisoformat(value["datetime"]), "short")
     if isinstance(value, dict):
         return str(value.get(language) or value.get("en") or "")
     return str(value)

@@ -21,6 +21,11 @@ CURRENCIES = {"RUB": "RUB", "EUR": "EUR", "USD": "USD", "GBP": "GBP"}
 class OrderForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     customer_id = SelectField(_l("Customer"), coerce=int, validators=[DataRequired()])
+    recommended_by_id = SelectField(
+        _l("Recommended by"),
+        coerce=lambda v: int(v) if v else None,
+        validators=[Optional()],
+    )
     manager_id = SelectField(_l("Project manager"), coerce=int, validators=[DataRequired()])
     value = StringField(_l("Value"), validators=[Optional(), Length(max=32)])
     currency = SelectField(_l("Currency"), choices=options(CURRENCIES), default="RUB")

@@ -37,6 +37,8 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    # The customer who recommended us for this order (loyalty: purchases on recommendation).
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
@@ -49,7 +51,8 @@ class Order(db.Model):
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    customer: Mapped[Customer] = relationship()
+    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    recommended_by: Mapped[Customer | None] = relationship(foreign_keys=[recommended_by_id])
     manager: Mapped[User] = relationship()
     workflow_version: Mapped[WorkflowVersion] = relationship()
 

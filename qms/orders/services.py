@@ -76,8 +76,11 @@ def create_order(
     language: str = "ru",
     starts_on: date | None = None,
     due_on: date | None = None,
+    recommended_by: Customer | None = None,
 ) -> Order:
     """Open a new order at the first state of the latest customer-order workflow."""
+    if recommended_by is not None and recommended_by.id == customer.id:
+        raise OrderError(_l("a customer does not recommend us to themselves"))
     if actor.role not in ("manager", "admin"):
         raise OrderError(_l("only a manager or an administrator may open an order"))
     if not title or not title.strip():
@@ -100,6 +103,7 @@ def create_order(
         number=number,
         title=title.strip(),
         customer=customer,
+        recommended_by=recommended_by,
         manager=manager,
         value=value,
         currency=currency,
@@ -122,6 +126,7 @@ def create_order(
             "number": number,
             "title": order.title,
             "customer": customer.name,
+            **({"recommended_by": recommended_by.name} if recommended_by else {}),
             "manager": manager.username,
             "value": value,
             "currency": currency,

@@ -92,9 +92,9 @@ def board():
 @requires("open_order")
 def new():
     form = OrderForm()
-    form.customer_id.choices = options(
-        {c.id: c.name for c in db.session.scalars(select(Customer).order_by(Customer.name))}
-    )
+    customers = {c.id: c.name for c in db.session.scalars(select(Customer).order_by(Customer.name))}
+    form.customer_id.choices = options(customers)
+    form.recommended_by_id.choices = options({"": "—"} | customers)
     form.manager_id.choices = options({m.id: m.full_name for m in _managers()})
     if request.method == "GET" and current_user.role == "manager":
         form.manager_id.data = current_user.id
@@ -108,6 +108,11 @@ def new():
                     actor=current_user,
                     title=form.title.data,
                     customer=db.session.get(Customer, form.customer_id.data),
+                    recommended_by=(
+                        db.session.get(Customer, form.recommended_by_id.data)
+                        if form.recommended_by_id.data
+                        else None
+                    ),
                     manager=db.session.get(User, form.manager_id.data),
                     value=parse_value(form.value.data),
                     currency=form.currency.data,

@@ -132,7 +132,7 @@ def order_query(
     return query.order_by(Order.number)
 
 
-ITEM_WORKFLOWS = ("contract-change", "complaint", "corrective-action")
+ITEM_WORKFLOWS = ("contract-change", "complaint", "corrective-action", "support-request")
 
 
 def with_work_item_rows(rows: list[ClauseRow], cat: Catalogue) -> list[ClauseRow]:

@@ -11,6 +11,7 @@ from qms.auth.models import User
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.queries import overdue_clause
+from qms.support.services import breaches
 from qms.workitems.services import overdue_items
 
 
@@ -36,6 +37,22 @@ def overdue(fmt: str, owner: str | None) -> None:
             "owner": i.owner.username if i.owner else None,
         }
         for i in overdue_items(owner=user)
+    ]
+    rows += [
+        {
+            "number": request.item.number,
+            "kind": request.item.workflow,
+            "title": request.item.title,
+            "state": request.item.state,
+            "due_on": request.item.due_on.isoformat()
+            if request.item.due_on
+            else due.date().isoformat(),
+            "due_at": due.isoformat(),
+            "clock": clock,
+            "owner": request.item.owner.username if request.item.owner else None,
+        }
+        for request, clock, due in breaches()
+        if user is None or request.item.owner_id == user.id
     ]
     if user is None or user.role == "manager":
         orders = select(Order).where(*overdue_clause()).order_by(Order.due_on)

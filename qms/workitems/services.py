@@ -9,7 +9,8 @@ The caller commits.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -25,14 +26,16 @@ from qms.notify.services import notify
 from qms.orders.models import Order
 from qms.records.models import Record
 from qms.records.services import revise_record
+from qms.support.clocks import after_transition, start_clocks
+from qms.support.services import SupportError, check_priority, escalate, request_of
 from qms.timeutil import utcnow
+from qms.workcalendar.calendar import add_working_days, next_working_day
 from qms.workflow import engine
 from qms.workflow.engine import TransitionRefused
 from qms.workflow.registry import definition_of, pin_version, registry
-from qms.workitems.calendar import add_working_days
 from qms.workitems.models import WorkItem
 
-WORKFLOWS = ("contract-change", "complaint", "corrective-action")
+WORKFLOWS = ("contract-change", "complaint", "corrective-action", "support-request")
 CHANNELS = ("email", "phone", "letter", "meeting", "portal")
 SOURCES = ("complaint", "design_review", "audit_finding", "other")
 
@@ -78,7 +81,10 @@ def open_item(
     channel: str | None = None,
     source: str | None = None,
     received_on: date | None = None,
+    priority: str | None = None,
+    received_at: datetime | None = None,
 ) -> WorkItem:
+    """Open a work item; a support request also starts its clocks at `received_at` (now)."""
     if workflow not in WORKFLOWS:
         raise WorkItemError(_l("unknown kind of work item '%(kind)s'", kind=workflow))
     if actor.role == "auditor":
@@ -105,6 +111,12 @@ def open_item(
         customer = customer or (order.customer if order else None)
         if customer is None:
             raise WorkItemError(_l("a complaint needs its customer (or an order)"))
+    if workflow == "support-request":
+        _check_support_request(order, customer, channel, priority)
+        customer = customer or order.customer
+        received_at = received_at or utcnow()
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        received_on = received_at.astimezone(zone).date()
     if workflow == "corrective-action" and source not in SOURCES:
         raise WorkItemError(_l("choose where the corrective action comes from"))
     definition = registry().latest(workflow)
@@ -129,6 +141,8 @@ def open_item(
         days = current_app.config["QMS_COMPLAINT_ACK_DAYS"]
         item.due_on = add_working_days(received_on, days)
     db.session.add(item)
+    if workflow == "support-request":
+        db.session.add(start_clocks(item, priority, received_at))
     db.session.flush()
     record_event(
         actor=actor,
@@ -144,9 +158,23 @@ def open_item(
             "source": source,
             "parent": parent.number if parent else None,
             "due_on": item.due_on,
+            **({"priority": priority} if priority else {}),
         },
     )
     return item
+
+
+def _check_support_request(order, customer, channel, priority) -> None:
+    if channel not in CHANNELS:
+        raise WorkItemError(_l("choose how the request came in"))
+    if customer is None and order is None:
+        raise WorkItemError(_l("a support request needs its customer (or an order)"))
+    if order is not None and customer is not None and order.customer_id != customer.id:
+        raise WorkItemError(_l("order %(number)s is not this customer's", number=order.number))
+    try:
+        check_priority(priority)
+    except SupportError as exc:
+        raise WorkItemError(exc.args[0]) from None
 
 
 def advance_item(
@@ -157,8 +185,15 @@ def advance_item(
     values: dict | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> RecordedEvent:
+    """Fire `trigger` on a work item (at `at`, now by default: a support request's clocks)."""
     definition = definition_of(item.workflow_version)
+    support = request_of(item)
+    if support is not None and trigger == "escalate" and support.line >= 3:
+        title = definition.transition("escalate").title.en.lower()
+        raise TransitionRefused(title, ["the request is already with the third line"])
+    from_state = item.state
     if item.workflow == "contract-change" and trigger == "incorporate":
         _check_reopened_records_approved(item, definition)
     event = engine.fire(
@@ -172,6 +207,12 @@ def advance_item(
         values=values,
     )
     data = item.data or {}
+    if support is not None:
+        if trigger == "escalate":
+            escalate(support, actor)
+        if trigger == "accept":
+            item.owner = actor
+        after_transition(support, trigger, from_state, at or utcnow())
     if item.workflow == "contract-change" and trigger == "agree":
         _reopen_records(item, actor, reopened_kinds(data))
     if item.workflow == "complaint":
@@ -191,7 +232,8 @@ def advance_item(
             )
     if item.workflow == "corrective-action" and trigger == "plan":
         item.owner = db.session.scalars(select(User).where(User.username == data["owner"])).one()
-        item.due_on = date.fromisoformat(data["due_on"])
+        # A due date on a day off moves to the next working day of the calendar.
+        item.due_on = next_working_day(date.fromisoformat(data["due_on"]))
         notify(
             item.owner,
             "item_assigned",
@@ -202,6 +244,8 @@ def advance_item(
         )
     if definition.states[item.state].final:
         item.due_on = None
+        if support is not None:
+            support.resolve_due_at = None
     db.session.flush()
     return event
 
@@ -259,7 +303,12 @@ def _check_reopened_records_approved(item: WorkItem, definition) -> None:
 
 def overdue_items(today: date | None = None, owner: User | None = None):
     today = today or utcnow().date()
-    query = select(WorkItem).where(WorkItem.due_on < today).order_by(WorkItem.due_on)
+    # Support requests are overdue by the hour: qms.support.services.breaches.
+    query = (
+        select(WorkItem)
+        .where(WorkItem.due_on < today, WorkItem.workflow != "support-request")
+        .order_by(WorkItem.due_on)
+    )
     if owner is not None:
         query = query.where(WorkItem.owner_id == owner.id)
     return db.session.scalars(query).all()

@@ -17,3 +17,9 @@ SOURCE_TITLES = {
     "audit_finding": _l("an audit finding"),
     "other": _l("other"),
 }
+PRIORITY_TITLES = {
+    "critical": _l("critical"),
+    "high": _l("high"),
+    "normal": _l("normal"),
+    "low": _l("low"),
+}

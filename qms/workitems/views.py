@@ -16,6 +16,7 @@ from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record
+from qms.support.views import support_panel
 from qms.timeutil import utcnow
 from qms.web.inputs import id_from, page_number
 from qms.web.permissions import requires
@@ -29,7 +30,7 @@ from qms.workitems.services import (
     advance_item,
     open_item,
 )
-from qms.workitems.titles import CHANNEL_TITLES, SOURCE_TITLES
+from qms.workitems.titles import CHANNEL_TITLES, PRIORITY_TITLES, SOURCE_TITLES
 
 blueprint = Blueprint("workitems", __name__)
 
@@ -140,6 +141,7 @@ def new():
                         channel=values.get("channel") or None,
                         source=values.get("source") or None,
                         received_on=received,
+                        priority=values.get("priority") or None,
                     )
                 )
             except (WorkItemError, InputRefused) as exc:
@@ -156,6 +158,7 @@ def new():
         orders=_orders_for(workflow),
         channels=CHANNEL_TITLES,
         sources=SOURCE_TITLES,
+        priorities=PRIORITY_TITLES,
         values=values,
         errors=errors,
     ), 422 if errors else 200
@@ -200,6 +203,7 @@ def show(number: str):
         record_kinds=kinds,
         channels=CHANNEL_TITLES,
         sources=SOURCE_TITLES,
+        support=support_panel(item),
     )
 
 

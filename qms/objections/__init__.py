@@ -1,0 +1,1 @@
+"""Objections heard during pre-contract work, and how they were handled."""

@@ -1,0 +1,1 @@
+"""One working calendar for every due date: business hours, public holidays, extra days."""
