@@ -4,6 +4,7 @@ web, problem details naming fields, attribution in the audit trail, no cookie se
 from __future__ import annotations
 
 import html as html_lib
+import json
 from datetime import timedelta
 
 import pytest
@@ -317,3 +318,27 @@ def test_verify_through_the_api(client, world):
     report = client.get("/api/v1/verify", headers=bearer(secret))
     assert report.status_code == 200
     assert report.json["intact"] is True and report.json["findings"] == []
+
+
+def test_a_support_request_is_opened_through_the_api_with_its_priority(client, world):
+    secret = token_for(world["team"]["manager"])
+    body = {
+        "workflow": "support-request",
+        "title": "Каталог не отвечает",
+        "customer_id": world["order"].customer_id,
+        "channel": "phone",
+    }
+    refused = client.post("/api/v1/items", json=body, headers=bearer(secret))
+    assert refused.status_code == 422
+    assert "priority" in json.dumps(refused.json, ensure_ascii=False)
+    unknown = client.post(
+        "/api/v1/items", json=body | {"priority": "urgent"}, headers=bearer(secret)
+    )
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json["errors"]] == ["priority"]
+    opened = client.post("/api/v1/items", json=body | {"priority": "high"}, headers=bearer(secret))
+    assert opened.status_code == 201, opened.json
+    assert opened.json["workflow"] == "support-request"
+    assert opened.json["priority"] == "high"
+    shown = client.get(f"/api/v1/items/{opened.json['number']}", headers=bearer(secret))
+    assert shown.json["priority"] == "high"

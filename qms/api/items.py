@@ -16,6 +16,8 @@ from qms.api.schemas import PageArgs, StrictSchema, UserRefSchema, page_of, page
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.i18n import current_language
+from qms.support.models import PRIORITIES
+from qms.support.services import request_of
 from qms.timeutil import utcnow
 from qms.workflow.registry import definition_of
 from qms.workitems.models import WorkItem
@@ -59,6 +61,10 @@ class ItemSchema(ma.Schema):
     data = ma.fields.Dict(required=True, metadata={"description": "What its steps asked for"})
     created_at = ma.fields.DateTime(required=True)
     version = ma.fields.Integer(required=True)
+    priority = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "A support request's priority (one item's answers only)"},
+    )
 
 
 class ItemDetailSchema(ItemSchema):
@@ -83,6 +89,12 @@ class ItemCreateSchema(StrictSchema):
     channel = ma.fields.String(validate=ma.validate.OneOf(CHANNELS))
     source = ma.fields.String(validate=ma.validate.OneOf(SOURCES))
     received_on = ma.fields.Date()
+    priority = ma.fields.String(
+        validate=ma.validate.OneOf(PRIORITIES),
+        metadata={
+            "description": "Support requests only: sets their response and resolution clocks"
+        },
+    )
 
 
 class ItemAdvanceSchema(StrictSchema):
@@ -124,6 +136,12 @@ def item_json(item: WorkItem) -> dict:
         "created_at": item.created_at,
         "version": item.version,
     }
+
+
+def item_detail_json(item: WorkItem) -> dict:
+    """One item, with what a list leaves out (a support request's priority)."""
+    support = request_of(item)
+    return item_json(item) | {"priority": support.priority if support else None}
 
 
 def _loaded():
@@ -185,9 +203,10 @@ def create_item(body):
         channel=body.get("channel"),
         source=body.get("source"),
         received_on=body.get("received_on"),
+        priority=body.get("priority"),
     )
     db.session.commit()
-    return item_json(item), 201, {"Location": f"/api/v1/items/{item.number}"}
+    return item_detail_json(item), 201, {"Location": f"/api/v1/items/{item.number}"}
 
 
 @blp.route("/items/<number>", tags=["work items"])
@@ -207,7 +226,7 @@ def get_item(number):
         }
         for t in definition.transitions_from(item.state)
     ]
-    return item_json(item) | {"next_steps": steps}
+    return item_detail_json(item) | {"next_steps": steps}
 
 
 def _as_text(value) -> str:
