@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +14,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy import bindparam, insert, update
 
+from qms.audit.chain_rows import canonical_json
 from qms.audit.models import AuditChainHead, AuditEvent, event_payload
 from qms.audit.origin import current_origin
 from qms.auth.models import User
@@ -67,12 +67,12 @@ def audit_key() -> bytes:
 
 
 def event_mac(key: bytes, event_hash_hex: str) -> str:
-    return hmac.new(key, event_hash_hex.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, event_hash_hex.encode(), "sha256").hex()
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    # The canonical form: sorted keys, no spaces, UTF-8 (one prebuilt encoder, same bytes).
+    return hashlib.sha256((prev_hash + canonical_json(payload)).encode()).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
