@@ -92,9 +92,7 @@ def _append(count: int) -> None:
     seq, prev = head.seq, head.hash
     connection = db.session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    insert = (
-        f"INSERT INTO audit_events ({COLUMNS}) VALUES ({', '.join([marker] * 17)})"
-    )
+    insert = f"INSERT INTO audit_events ({COLUMNS}) VALUES ({', '.join([marker] * 17)})"
     cursor = connection.connection.dbapi_connection.cursor()
     for start in range(0, count, 50_000):
         rows, prev = _events(seq + start + 1, prev, min(50_000, count - start), key)
