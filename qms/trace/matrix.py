@@ -223,9 +223,13 @@ def build_matrix(**filters) -> Matrix:
 
     requires = {f"order.{t.trigger}": frozenset(t.requires) for t in definition.transitions}
     # Per order, once: the kinds its fired transitions required, and the states it left.
-    required_by: dict[int, set[str]] = {}
+    required_by: dict[int, frozenset[str]] = {}
+    by_actions: dict[frozenset[str], frozenset[str]] = {}  # few distinct sets of actions
     for order_id, actions in fired.items():
-        required_by[order_id] = set().union(*(requires.get(a, ()) for a in actions))
+        key = frozenset(actions)
+        if (kinds := by_actions.get(key)) is None:
+            kinds = by_actions[key] = frozenset().union(*(requires.get(a, ()) for a in key))
+        required_by[order_id] = kinds
     row_kinds = [(row.number, frozenset(row.kinds), frozenset(row.states)) for row in rows]
     item_rows = [
         (index, row.item_workflows) for index, row in enumerate(rows) if row.item_workflows
