@@ -23,7 +23,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Benchmarks on SQLite and on a throwaway PostgreSQL; numbers in bench/results.json.
+# The serving ratio drives gunicorn with wrk, Debian's compiled load generator.
 bench: system-packages $(VENV)/.installed-bench
+	@tools/system-packages.sh wrk
 	tools/with-postgres.sh $(BIN)/python -m bench
 
 # Load and faults through gunicorn on a throwaway PostgreSQL (about three minutes).

@@ -9,10 +9,26 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pack_render, pages, trace_matrix, transitions
+from bench import (
+    pack_render,
+    pages,
+    serving_ratio,
+    startup,
+    trace_matrix,
+    transitions,
+    verify_trail,
+)
 from bench.common import SCRATCH
 
-BENCHMARKS = [transitions, pages, pack_render, trace_matrix]
+BENCHMARKS = [
+    transitions,
+    verify_trail,
+    trace_matrix,
+    startup,
+    serving_ratio,
+    pages,
+    pack_render,
+]
 
 
 def main() -> int:

@@ -59,7 +59,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = WORKERS) -> Iterator[Server]:
+def gunicorn(
+    env: dict[str, str], workers: int = WORKERS, app: str = "wsgi:app", health: str = "/healthz"
+) -> Iterator[Server]:
     """The README's command; every answer's status is logged to access.log."""
     port = free_port()
     access_log = Path(env["QMS_INSTANCE_PATH"]) / "access.log"
@@ -72,7 +74,7 @@ def gunicorn(env: dict[str, str], workers: int = WORKERS) -> Iterator[Server]:
             "--graceful-timeout", "5",
             "--access-logfile", str(access_log),
             "--access-logformat", "%(s)s %(m)s %(U)s %({location}o)s",
-            "wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -84,7 +86,7 @@ def gunicorn(env: dict[str, str], workers: int = WORKERS) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if server.get("/healthz", timeout=2)[0] == 200:
+                if server.get(health, timeout=2)[0] == 200:
                     break
             except OSError:
                 pass

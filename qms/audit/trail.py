@@ -6,30 +6,22 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import DBAPIError
 
-from qms.audit.models import AuditChainHead, AuditEvent, event_payload
+from qms.audit.chain_rows import canonical_json
+from qms.audit.models import event_payload
 from qms.audit.origin import current_origin
 from qms.auth.models import User
 from qms.extensions import db
 from qms.timeutil import utcnow
-
-_HEAD = AuditChainHead.__table__
-_CLAIM_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(seq=_HEAD.c.seq + 1)
-    .returning(_HEAD.c.seq, _HEAD.c.hash)
-)
-_ADVANCE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
-_INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
 
 # Sent with each event as it is appended, in the change's transaction: what must happen
 # because of an event (webhook deliveries, qms.webhooks.outbox) hangs here, in one place,
@@ -67,12 +59,12 @@ def audit_key() -> bytes:
 
 
 def event_mac(key: bytes, event_hash_hex: str) -> str:
-    return hmac.new(key, event_hash_hex.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, event_hash_hex.encode(), "sha256").hex()
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    # The canonical form: sorted keys, no spaces, UTF-8 (one prebuilt encoder, same bytes).
+    return hashlib.sha256((prev_hash + canonical_json(payload)).encode()).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
@@ -137,19 +129,79 @@ def record_event(
 
 def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> RecordedEvent:
     """Append one event on `connection`: claim the head, insert, advance the head."""
-    # Claim the chain head first: this write lock serialises every appender. Prebuilt
-    # Core statements on the session's connection: this runs once per change, on the
-    # hot path, where building statements and the unit of work cost more than SQL.
-    seq, prev_hash = connection.execute(_CLAIM_HEAD).one()
-    values = {
-        "seq": seq,
-        "occurred_at": utcnow(),
-        **columns,
-        "changes": jsonable(changes or {}),
-        "prev_hash": prev_hash,
-    }
-    values["hash"] = event_hash(prev_hash, event_payload(SimpleNamespace(**values)))
-    values["mac"] = event_mac(key, values["hash"])
-    event_id = connection.execute(_INSERT_EVENT, values).scalar_one()
-    connection.execute(_ADVANCE_HEAD, {"new_hash": values["hash"]})
+    # Claim the chain head first: this write lock serialises every appender. The three
+    # statements go to the driver's cursor on the session's connection (so in its
+    # transaction): this runs once per change, on the hot path, where SQLAlchemy's work
+    # per statement costs several times the database's. Its errors are raised as
+    # SQLAlchemy's, as every other statement's are.
+    statements = _statements(connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        seq, prev_hash = _run(cursor, connection.dialect, statements[0], ()).fetchone()
+        occurred_at = utcnow()
+        values = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            **columns,
+            "changes": jsonable(changes or {}),
+            "prev_hash": prev_hash,
+        }
+        values["hash"] = event_hash(prev_hash, event_payload(SimpleNamespace(**values)))
+        values["mac"] = event_mac(key, values["hash"])
+        row = [values[name] for name in EVENT_COLUMNS]
+        row[1] = _stored_time(connection.dialect, occurred_at)
+        row[10] = json.dumps(values["changes"])  # as the JSON column serialises it
+        (event_id,) = _run(cursor, connection.dialect, statements[1], row).fetchone()
+        _run(cursor, connection.dialect, statements[2], (values["hash"],))
+    finally:
+        cursor.close()
     return RecordedEvent(id=event_id, **values)
+
+
+EVENT_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "entity_type",
+    "entity_id",
+    "order_id",
+    "from_state",
+    "to_state",
+    "changes",
+    "reason",
+    "origin",
+    "origin_detail",
+    "prev_hash",
+    "hash",
+    "mac",
+)
+
+
+@cache
+def _statements(dialect) -> tuple[str, str, str]:
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return (
+        "UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        f"INSERT INTO audit_events ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(EVENT_COLUMNS))}) RETURNING id",
+        f"UPDATE audit_chain_head SET hash = {mark} WHERE id = 1",
+    )
+
+
+def _stored_time(dialect, moment: datetime):
+    """Naive UTC, as UTCDateTime stores it: on SQLite in SQLAlchemy's text form (always
+    with microseconds), elsewhere as the driver adapts a datetime."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return f"{naive:%Y-%m-%d %H:%M:%S.%f}" if dialect.name == "sqlite" else naive
+
+
+def _run(cursor, dialect, statement: str, parameters):
+    try:
+        cursor.execute(statement, parameters)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            statement, parameters, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
+    return cursor

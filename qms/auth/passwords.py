@@ -14,8 +14,6 @@ from functools import cache
 
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 DEFAULT_METHOD = "scrypt"
 MAX_LENGTH = 200
@@ -67,6 +65,8 @@ def is_current_method(password_hash: str) -> bool:
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # loads when a password is chosen
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -94,6 +94,8 @@ def check_policy(password: str, *, username: str, other_inputs: tuple[str, ...] 
     if password.casefold() in _common_passwords():
         raise PasswordRefused("This password is one of the most common passwords; choose another.")
     inputs = [username, *(value for value in other_inputs if value)]
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password, user_inputs=inputs)["score"] < LEAST_SCORE:
         raise PasswordRefused(
             "This password is too easy to guess (common words, names, keyboard patterns "

@@ -8,9 +8,6 @@ from flask import current_app
 from qms.auth.users import acting_user
 from qms.extensions import db
 from qms.orders.services import get_order
-from qms.packs.services import issue_pack
-from qms.packs.signing import make_trial_certificate, signing_identity
-from qms.packs.verify import verify_pack
 
 EXIT_INVALID = 1
 EXIT_SUPERSEDED = 3
@@ -42,6 +39,8 @@ def pack() -> None:
 @click.option("--as", "username", default=None, help="Who issues it (recorded in the audit trail).")
 def issue(number: str, output: str, username: str | None) -> None:
     """Write the contract pack of order NUMBER (issuing a new revision if it changed)."""
+    from qms.packs.services import issue_pack  # every command starts without WeasyPrint
+
     actor = acting_user(username) if username else None
     order = get_order(number)
     issued, is_new = issue_pack(order, actor)
@@ -63,6 +62,8 @@ def verify(file: str) -> None:
     """Check a pack PDF: its signature, that it is unchanged, its manifest against this
     database, and whether a newer revision superseded it. Exit 0 when valid and current,
     1 when not valid, 3 when valid but superseded."""
+    from qms.packs.verify import verify_pack
+
     result = verify_pack(Path(file).read_bytes())
     what = f"order {result.order}, pack revision {result.revision}" if result.order else file
     if result.signed_by:
@@ -91,6 +92,8 @@ def keys() -> None:
 @click.option("--force", is_flag=True, help="Replace existing files.")
 def keys_init(force: bool) -> None:
     """Make a self-signed trial key and certificate at QMS_PACK_SIGNING_KEY/_CERT."""
+    from qms.packs.signing import make_trial_certificate, signing_identity
+
     config = current_app.config
     key_path, cert_path = (
         Path(config["QMS_PACK_SIGNING_KEY"]),

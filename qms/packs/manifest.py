@@ -8,12 +8,23 @@ content hash, files and signatures: `qms pack verify` compares it with the datab
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from qms.extensions import db
-from qms.packs.render import EmbeddedFile
 from qms.records.models import Blob
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside the PDF (PDF/A-3 associated file)."""
+
+    name: str
+    content: bytes
+    description: str
+    relationship: str  # PDF/A-3 AFRelationship: Data, Source, Supplement, ...
+
 
 MANIFEST_NAME = "qms-pack-manifest.json"
 MANIFEST_FORMAT = "qms-contract-pack-manifest/1"

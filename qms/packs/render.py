@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import mimetypes
 import warnings
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from threading import Lock
@@ -20,6 +19,8 @@ from weasyprint import HTML
 from weasyprint import Attachment as PdfAttachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from qms.packs.manifest import EmbeddedFile
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_SCHEME = "qms-static:///"
@@ -31,16 +32,6 @@ _fonts = FontConfiguration()
 # One render at a time per process (others run in parallel in other workers); layout
 # holds the GIL anyway, so threads lose no throughput by waiting.
 _rendering = Lock()
-
-
-@dataclass(frozen=True)
-class EmbeddedFile:
-    """A file carried inside the PDF (PDF/A-3 associated file)."""
-
-    name: str
-    content: bytes
-    description: str
-    relationship: str  # PDF/A-3 AFRelationship: Data, Source, Supplement, ...
 
 
 class StaticOnlyFetcher(URLFetcher):

@@ -8,6 +8,7 @@ and the audit event are those of the signed file.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from flask import render_template
 from flask_babel import force_locale
@@ -23,10 +24,12 @@ from qms.orders.models import Order
 from qms.packs.content import content_sha256, pack_content
 from qms.packs.manifest import manifest_file, pack_manifest, record_files
 from qms.packs.models import ContractPack
-from qms.packs.render import StaticOnlyFetcher, render_pdf
-from qms.packs.signing import SigningIdentity, sign_pdf, signing_identity
 from qms.records.forms import MEANING_TITLES
 from qms.timeutil import utcnow
+
+if TYPE_CHECKING:  # WeasyPrint and pyHanko load when a pack is built, not with the app
+    from qms.packs.render import StaticOnlyFetcher
+    from qms.packs.signing import SigningIdentity
 
 
 def latest_pack(order: Order) -> ContractPack | None:
@@ -72,6 +75,8 @@ def pack_html(
 
 def pack_fetcher(content: dict) -> StaticOnlyFetcher:
     """The renderer's fetcher, holding the letterhead's logo (from the database)."""
+    from qms.packs.render import StaticOnlyFetcher
+
     logo = logo_bytes(content["letterhead"]["logo_sha256"])
     return StaticOnlyFetcher(resources={"logo": logo} if logo else {})
 
@@ -87,6 +92,9 @@ def build_pack_pdf(
     trail_head: tuple[int, str],
 ) -> tuple[bytes, int, SigningIdentity]:
     """The signed PDF/A bytes of a pack revision and its page count."""
+    from qms.packs.render import render_pdf
+    from qms.packs.signing import sign_pdf, signing_identity
+
     identity = signing_identity()
     certificate = certificate_facts(identity)
     manifest = pack_manifest(

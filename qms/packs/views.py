@@ -11,8 +11,6 @@ from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.packs.models import ContractPack
-from qms.packs.services import issue_pack
-from qms.packs.verify import verify_pack
 from qms.web.permissions import requires
 
 blueprint = Blueprint("packs", __name__)
@@ -28,6 +26,8 @@ def _order(number: str):
 @blueprint.post("/orders/<number>/pack")
 @requires("print_pack")
 def print_pack(number: str):
+    from qms.packs.services import issue_pack  # WeasyPrint and pyHanko: only when used
+
     order = _order(number)
     # Printed by someone else at the same moment, the same content takes the same revision:
     # run again, and hand out the pack they issued.
@@ -66,6 +66,8 @@ class VerifyForm(FlaskForm):
 @requires("view")
 def verify():
     """Check an uploaded pack as `qms pack verify` does; nothing is stored."""
+    from qms.packs.verify import verify_pack  # pikepdf and pyHanko: only when used
+
     form = VerifyForm()
     result = None
     if form.validate_on_submit():

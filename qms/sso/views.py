@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from requests import RequestException
@@ -23,7 +21,9 @@ log = logging.getLogger("qms.sso")
 
 def _client():
     """The provider's client, made on first use from the configuration (discovery is
-    fetched then, not when the app starts)."""
+    fetched then, not when the app starts; Authlib itself loads then too)."""
+    from authlib.integrations.flask_client import OAuth
+
     config = current_app.config
     key = (config["QMS_OIDC_ISSUER"], config["QMS_OIDC_CLIENT_ID"])
     clients = current_app.extensions.setdefault("qms_oidc", {})
@@ -40,13 +40,19 @@ def _client():
     return clients[key]
 
 
+def _oauth_error() -> type[Exception]:
+    from authlib.integrations.base_client import OAuthError
+
+    return OAuthError
+
+
 @blueprint.get("/login/sso")
 def login():
     if not sso_enabled():
         abort(404)
     try:
         return _client().authorize_redirect(url_for("sso.callback", _external=True))
-    except (OAuthError, RequestException, ValueError) as exc:
+    except (_oauth_error(), RequestException, ValueError) as exc:
         log.warning("single sign-on unavailable: %s", exc)
         flash(_("Single sign-on is not available right now; try again later."), "error")
         return redirect(url_for("auth.login"))
@@ -64,7 +70,7 @@ def callback():
         db.session.rollback()
         flash(_("Single sign-on refused: %(why)s", why=str(exc)), "error")
         return redirect(url_for("auth.login"))
-    except (OAuthError, RequestException, ValueError, KeyError) as exc:
+    except (_oauth_error(), RequestException, ValueError, KeyError) as exc:
         db.session.rollback()
         log.warning("single sign-on failed: %s", exc)
         flash(_("Single sign-on did not work; try again."), "error")

@@ -12,8 +12,6 @@ import json
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from qms.i18n import current_language
 from qms.spreadsheet import safe_row
@@ -96,6 +94,9 @@ def to_json(matrix: Matrix, lang: str | None = None) -> str:
 
 
 def to_xlsx(matrix: Matrix, lang: str | None = None) -> bytes:
+    from openpyxl import Workbook  # loads when a spreadsheet is asked for
+    from openpyxl.styles import Font, PatternFill
+
     lang = lang or current_language()
     workbook = Workbook()
     sheet = workbook.active

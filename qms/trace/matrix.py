@@ -159,33 +159,45 @@ def with_work_item_rows(rows: list[ClauseRow], cat: Catalogue) -> list[ClauseRow
     return sorted(by_number.values(), key=lambda r: clause_sort_key(r.number))
 
 
+def _tuples(connection, statement) -> list[tuple]:
+    """The rows as the driver returns them (ids, names, states, counts: nothing to convert):
+    tens of thousands of rows, where making SQLAlchemy rows costs more than the query."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def build_matrix(**filters) -> Matrix:
     definition = registry().latest("customer-order")
     rows = with_work_item_rows(clause_rows(definition, catalogue()), catalogue())
     base = order_query(**filters)
-    # Plain Core rows on the session's connection: no ORM row processing for 10,000s of rows.
+    # Plain rows on the session's connection: no ORM row processing for 10,000s of rows.
     connection = db.session.connection()
-    orders = [OrderColumn(*r) for r in connection.execute(base).all()]
+    orders = [OrderColumn(*r) for r in _tuples(connection, base)]
     ids = base.with_only_columns(Order.id).order_by(None).scalar_subquery()
 
     # What happened to each order: the triggers fired and the states it entered.
     fired: dict[int, set[str]] = {}
     visited: dict[int, set[str]] = {}
-    for order_id, action, to_state in connection.execute(
+    for order_id, action, to_state in _tuples(
+        connection,
         select(AuditEvent.order_id, AuditEvent.action, AuditEvent.to_state).where(
             AuditEvent.entity_type == "order",
             AuditEvent.order_id.in_(ids),
             AuditEvent.to_state.is_not(None),
-        )
+        ),
     ):
         fired.setdefault(order_id, set()).add(action)
         visited.setdefault(order_id, set()).add(to_state)
     # Approved records per order and kind (counted, not loaded).
     approved: dict[int, dict[str, int]] = {}
-    for order_id, kind, count in connection.execute(
+    for order_id, kind, count in _tuples(
+        connection,
         select(Record.order_id, Record.kind, func.count())
         .where(and_(Record.status == "approved", Record.order_id.in_(ids)))
-        .group_by(Record.order_id, Record.kind)
+        .group_by(Record.order_id, Record.kind),
     ):
         approved.setdefault(order_id, {})[kind] = count
 
@@ -199,10 +211,11 @@ def build_matrix(**filters) -> Matrix:
         if spec.final
     }
     finished: dict[int, dict[str, int]] = {}
-    for order_id, workflow, state in connection.execute(
+    for order_id, workflow, state in _tuples(
+        connection,
         select(WorkItem.order_id, WorkItem.workflow, WorkItem.state).where(
             WorkItem.order_id.in_(ids)
-        )
+        ),
     ):
         if (workflow, state) in final:
             counts = finished.setdefault(order_id, {})
@@ -210,9 +223,13 @@ def build_matrix(**filters) -> Matrix:
 
     requires = {f"order.{t.trigger}": frozenset(t.requires) for t in definition.transitions}
     # Per order, once: the kinds its fired transitions required, and the states it left.
-    required_by: dict[int, set[str]] = {}
+    required_by: dict[int, frozenset[str]] = {}
+    by_actions: dict[frozenset[str], frozenset[str]] = {}  # few distinct sets of actions
     for order_id, actions in fired.items():
-        required_by[order_id] = set().union(*(requires.get(a, ()) for a in actions))
+        key = frozenset(actions)
+        if (kinds := by_actions.get(key)) is None:
+            kinds = by_actions[key] = frozenset().union(*(requires.get(a, ()) for a in key))
+        required_by[order_id] = kinds
     row_kinds = [(row.number, frozenset(row.kinds), frozenset(row.states)) for row in rows]
     item_rows = [
         (index, row.item_workflows) for index, row in enumerate(rows) if row.item_workflows
@@ -225,18 +242,29 @@ def build_matrix(**filters) -> Matrix:
     cells = matrix.cells
     no_kinds: set[str] = set()
     no_counts: dict[str, int] = {}
+    # Orders with the same history have the same column: worked out once for each history.
+    columns: dict[tuple, list[tuple]] = {}
     for col in orders:
         order_id = col.id
         needed = required_by.get(order_id, no_kinds)
         counts = approved.get(order_id, no_counts)
         left = visited.get(order_id, no_kinds) - {col.state}
+        done_items = finished.get(order_id)
+        history = (
+            frozenset(needed),
+            frozenset(counts.items()),
+            frozenset(left),
+            frozenset(done_items.items()) if done_items else None,
+        )
+        if (same := columns.get(history)) is not None:
+            cells[order_id] = same
+            continue
         have = counts.keys()
         evidence = [0] * len(row_kinds)
-        mine = cells[order_id] = []
+        mine = cells[order_id] = columns[history] = []
         for kind, count in counts.items():
             for index in rows_of_kind.get(kind, ()):
                 evidence[index] += count
-        done_items = finished.get(order_id)
         by_items = [0] * len(row_kinds)
         if done_items:
             for index, workflows in item_rows:

@@ -11,7 +11,6 @@ from flask_babel import force_locale
 from qms.audit.verify import verify_trail
 from qms.auth.models import User
 from qms.i18n import command_language, role_title
-from qms.packs.render import render_pdf
 from qms.timeutil import utcnow
 from qms.trace.matrix import build_matrix
 from qms.workflow.registry import registry
@@ -47,4 +46,6 @@ def audit_report_pdf(
             kind_title=lambda k: kinds[k].title.get(language) if k in kinds else k,
             role_title=role_title,
         )
+    from qms.packs.render import render_pdf  # WeasyPrint loads when a report is printed
+
     return render_pdf(html)

@@ -18,26 +18,33 @@ from qms.extensions import db
 from qms.webhooks.kinds import kind_of
 from qms.webhooks.models import WebhookDelivery, WebhookSubscription
 
+_ACTIVE_SUBSCRIPTIONS = select(WebhookSubscription.id, WebhookSubscription.event_kinds).where(
+    WebhookSubscription.is_active
+)
+
 
 @event_recorded.connect
 def queue_deliveries(event: RecordedEvent) -> None:
     kind = kind_of(event.action, event.entity_type, event.to_state)
     if kind is None:
         return
+    session = db.session
+    if session.new or session.dirty:
+        session.flush()  # what a query would autoflush (a subscription added just now)
+    # Two columns through Core on the session's connection: this runs for every event,
+    # where loading subscription entities cost as much as the rest of the change.
     subscriptions = [
-        s
-        for s in db.session.scalars(
-            select(WebhookSubscription).where(WebhookSubscription.is_active)
-        )
-        if kind in (s.event_kinds or ())
+        subscription_id
+        for subscription_id, kinds in session.connection().execute(_ACTIVE_SUBSCRIPTIONS)
+        if kind in (kinds or ())
     ]
     if not subscriptions:
         return
     body = json.dumps(payload(kind, event), ensure_ascii=False, separators=(",", ":"))
-    for subscription in subscriptions:
+    for subscription_id in subscriptions:
         db.session.add(
             WebhookDelivery(
-                subscription_id=subscription.id,
+                subscription_id=subscription_id,
                 event_kind=kind,
                 event_seq=event.seq,
                 message_id=f"msg_{uuid.uuid4().hex}",

@@ -1,0 +1,87 @@
+"""Command-line start and peak memory: `qms --help` and `qms overdue` (what cron pays each
+time), and `qms pack issue` rendering the ~31-page pack, each in a process of its own.
+
+Wall time is the median of several runs; peak memory is the process's own maximum resident
+set (wait4's ru_maxrss). Goals (issue 18): both commands start in under 0.5 s; the pack
+renders in at most 150 MB.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.common import BENCH_AUDIT_KEY, fresh_app, scratch_folder
+from bench.pack_render import build_order
+
+RUNS = 5
+
+
+# Started from a small launcher: a child forked from this (large) process would report
+# this process's resident set as its own peak (Linux keeps it across exec).
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def _qms(folder: Path, *args: str) -> tuple[float, float]:
+    """(seconds, peak MB) of one `qms ...` in a process of its own, on the bench database."""
+    env = os.environ | {
+        "QMS_INSTANCE_PATH": str(folder),
+        "QMS_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "QMS_AUDIT_KEY": BENCH_AUDIT_KEY,
+    }
+    qms = str(Path(sys.executable).with_name("qms"))
+    launched = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, qms, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak_kb, status = launched.stdout.split()[-3:]
+    if int(status):
+        raise RuntimeError(f"qms {' '.join(args)} failed: {launched.stderr}")
+    return float(seconds), int(peak_kb) / 1024
+
+
+def _median(folder: Path, *args: str) -> tuple[float, float]:
+    runs = [_qms(folder, *args) for _ in range(RUNS)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def run() -> dict[str, float]:
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    folder = scratch_folder("startup-")
+    app = fresh_app(folder)
+    with app.app_context():
+        number = build_order().number
+    help_s, help_mb = _median(folder, "--help")
+    overdue_s, overdue_mb = _median(folder, "overdue")
+    _, pack_mb = _qms(folder, "pack", "issue", number, "-o", str(folder / "pack.pdf"))
+    return {
+        "cli_help_seconds": help_s,
+        "cli_help_peak_memory_mb": help_mb,
+        "cli_overdue_seconds": overdue_s,
+        "cli_overdue_peak_memory_mb": overdue_mb,
+        "pack_issue_peak_memory_mb": pack_mb,
+    }
+
+
+UNITS = {
+    "cli_help_seconds": "s",
+    "cli_help_peak_memory_mb": "MB",
+    "cli_overdue_seconds": "s",
+    "cli_overdue_peak_memory_mb": "MB",
+    "pack_issue_peak_memory_mb": "MB",
+}
