@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
-from openpyxl import Workbook
 
 from qms.loyalty.chart import Bar, bar_chart
 from qms.loyalty.measures import Measures, measure, periods
@@ -78,6 +77,8 @@ def index():
             headers={"Content-Disposition": f'attachment; filename="loyalty-{by}.csv"'},
         )
     if fmt == "xlsx":
+        from openpyxl import Workbook  # loaded where a spreadsheet is made
+
         workbook = Workbook()
         for row in _table(found):
             workbook.active.append(safe_row(row))

@@ -12,15 +12,12 @@ from decimal import ROUND_CEILING, Decimal
 
 from flask import render_template
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from qms.customers.models import Customer
 from qms.extensions import db
 from qms.i18n import current_language
-from qms.packs.render import render_pdf
 from qms.spreadsheet import safe_row
 from qms.support.models import SupportTimeEntry
 from qms.timeutil import utcnow
@@ -158,6 +155,9 @@ def to_csv(statement: Statement) -> str:
 
 
 def to_xlsx(statement: Statement) -> bytes:
+    from openpyxl import Workbook  # loaded where a spreadsheet is made: commands start faster
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = statement.month.strftime("%Y-%m")
@@ -172,6 +172,8 @@ def to_xlsx(statement: Statement) -> bytes:
 
 
 def to_pdf(statement: Statement) -> bytes:
+    from qms.packs.render import render_pdf  # WeasyPrint only where a PDF is made
+
     html = render_template(
         "pdf/support-statement.html",
         s=statement,
