@@ -3,6 +3,13 @@
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
+from qms.documents.models import (
+    DocumentAcknowledgement,
+    DocumentRevision,
+    DocumentSignature,
+    DocumentWithdrawal,
+    GoverningRevision,
+)
 from qms.letterhead.models import Letterhead
 from qms.notify.models import Notification, NotificationSetting, OutboxMessage
 from qms.orders.models import Order, SalesStage
@@ -25,6 +32,11 @@ __all__ = [
     "Contact",
     "ContractPack",
     "Customer",
+    "DocumentAcknowledgement",
+    "DocumentRevision",
+    "DocumentSignature",
+    "DocumentWithdrawal",
+    "GoverningRevision",
     "Letterhead",
     "LoginThrottle",
     "Notification",

@@ -1,0 +1,257 @@
+"""Revisions of controlled documents: prepared, approved by e-signature, superseded,
+withdrawn. Each operation flushes and writes its audit event; the caller commits.
+
+Approval follows the rules of a record's signature (qms.records.signing.check_signature):
+the password re-entered, a meaning, only an approver, never the person who prepared the
+revision, and only the content the approver was shown.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from datetime import date
+from pathlib import PurePath
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from qms.audit.trail import record_event
+from qms.auth.models import User
+from qms.catalogue.model import Document
+from qms.database.limits import check_date
+from qms.documents.models import DocumentRevision, DocumentSignature, DocumentWithdrawal
+from qms.extensions import db
+from qms.i18n import role_titles
+from qms.records.files import check_upload
+from qms.records.models import Blob
+from qms.records.signing import check_signature
+from qms.timeutil import utcnow
+from qms.workflow.registry import catalogue
+
+PREPARERS = ("admin", "manager", "engineer")
+APPROVERS = ("admin", "manager")
+APPROVE_AS = "approved"
+FILE_TYPES = (".pdf", ".docx", ".odt")
+
+
+class DocumentError(ValueError):
+    """Bad input for a controlled-document operation, in words a person can act on."""
+
+
+def find_document(key: str) -> Document:
+    """A register entry by its register number or its code (СТП-3-01); DocumentError if
+    there is none, or the code names more than one."""
+    documents = catalogue().documents
+    if key in documents:
+        return documents[key]
+    matches = [d for d in documents.values() if d.code and d.code == key.strip()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        registers = ", ".join(d.register for d in matches)
+        raise DocumentError(
+            _l(
+                "'%(key)s' names several documents; give its register number (%(registers)s)",
+                key=key,
+                registers=registers,
+            )
+        )
+    raise DocumentError(_l("no document '%(key)s' in the register", key=key))
+
+
+def add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def revisions_of(register: str) -> list[DocumentRevision]:
+    return list(
+        db.session.scalars(
+            select(DocumentRevision)
+            .where(DocumentRevision.register == register)
+            .order_by(DocumentRevision.revision)
+        )
+    )
+
+
+def withdrawal_of(register: str) -> DocumentWithdrawal | None:
+    return db.session.scalars(
+        select(DocumentWithdrawal).where(DocumentWithdrawal.register == register)
+    ).first()
+
+
+def add_revision(
+    document: Document,
+    *,
+    author: User,
+    summary: str,
+    effective_from: date,
+    body: str = "",
+    filename: str | None = None,
+    content: bytes | None = None,
+    review_months: int = 12,
+    max_bytes: int = 10 * 1024 * 1024,
+) -> DocumentRevision:
+    """Prepare the next revision of `document` as a draft: a text, or a PDF/DOCX/ODT file
+    checked as any uploaded file is. It supersedes the latest approved revision."""
+    if author.role not in PREPARERS:
+        raise DocumentError(
+            _l("only a %(roles)s may prepare a revision", roles=role_titles(PREPARERS))
+        )
+    if withdrawal_of(document.register) is not None:
+        raise DocumentError(_l("%(document)s was withdrawn", document=document.label))
+    if not summary or not summary.strip():
+        raise DocumentError(_l("say what this revision changes"))
+    body = (body or "").strip()
+    if bool(body) == bool(content):
+        raise DocumentError(_l("a revision is either a text or a file, one of the two"))
+    if not isinstance(review_months, int) or not 1 <= review_months <= 120:
+        raise DocumentError(_l("the review interval is 1 to 120 months"))
+    check_date(effective_from, _l("Effective from"))
+    revisions = revisions_of(document.register)
+    if any(not r.is_approved for r in revisions):
+        raise DocumentError(
+            _l("a draft revision of %(document)s is waiting for approval", document=document.label)
+        )
+    approved = [r for r in revisions if r.is_approved]
+    if approved and effective_from <= approved[-1].effective_from:
+        raise DocumentError(
+            _l(
+                "the new revision must take effect after %(date)s, when revision %(revision)s did",
+                date=approved[-1].effective_from.isoformat(),
+                revision=approved[-1].revision,
+            )
+        )
+    digest = name = None
+    if content:
+        suffix = PurePath(filename or "").suffix.lower()
+        if suffix not in FILE_TYPES:
+            raise DocumentError(
+                _l("a document's file is a PDF, DOCX or ODT (not '%(suffix)s')", suffix=suffix)
+            )
+        try:
+            name, content_type = check_upload(filename or "", content, max_bytes)
+        except ValueError as exc:
+            raise DocumentError(str(exc)) from None
+        digest = hashlib.sha256(content).hexdigest()
+        if db.session.get(Blob, digest) is None:
+            db.session.add(
+                Blob(sha256=digest, size=len(content), content_type=content_type, content=content)
+            )
+            db.session.flush()
+    revision = DocumentRevision(
+        register=document.register,
+        revision=(revisions[-1].revision + 1) if revisions else 1,
+        summary=summary.strip(),
+        body=body,
+        filename=name,
+        blob_sha256=digest,
+        prepared_by_id=author.id,
+        effective_from=effective_from,
+        review_months=review_months,
+        review_due=add_months(effective_from, review_months),
+        supersedes_id=approved[-1].id if approved else None,
+    )
+    db.session.add(revision)
+    db.session.flush()
+    record_event(
+        actor=author,
+        action="document.prepared",
+        entity_type="document",
+        entity_id=revision.id,
+        changes={
+            "document": document.label,
+            "revision": revision.revision,
+            "effective_from": effective_from,
+            "file": name,
+            "sha256": digest,
+        },
+        reason=revision.summary,
+    )
+    return revision
+
+
+def approval_refusal(revision: DocumentRevision, user: User) -> str | None:
+    """Why `user` may not approve this revision at all (password and meaning aside)."""
+    if user.role not in APPROVERS:
+        return _l(
+            "only a %(roles)s may approve a document's revision", roles=role_titles(APPROVERS)
+        )
+    if revision.is_approved:
+        return _l("this revision is already approved; there is nothing more to sign")
+    if user.id in revision.contributor_ids:
+        return _l("you prepared this revision, so someone who did not must approve it")
+    if withdrawal_of(revision.register) is not None:
+        return _l("the document was withdrawn")
+    return None
+
+
+def approve_revision(
+    revision: DocumentRevision, *, signer: User, password: str, meaning: str, seen_sha256: str
+) -> DocumentSignature:
+    """Approve a draft revision with an electronic signature (see check_signature): it
+    takes effect on its effective date, and the revision it supersedes becomes obsolete."""
+    content = revision.content_hash()
+    check_signature(
+        signer,
+        password=password,
+        meaning=meaning,
+        meanings=(APPROVE_AS,),
+        refusal=approval_refusal(revision, signer),
+        seen_sha256=seen_sha256,
+        content_sha256=content,
+    )
+    signature = DocumentSignature(
+        revision_id=revision.id, signer_id=signer.id, meaning=meaning, content_sha256=content
+    )
+    db.session.add(signature)
+    revision.status = "approved"
+    revision.approved_at = utcnow()
+    revision.content_sha256 = content
+    db.session.flush()  # the version column refuses if someone changed it meanwhile
+    record_event(
+        actor=signer,
+        action="document.approved",
+        entity_type="document",
+        entity_id=revision.id,
+        changes={
+            "document": catalogue().documents[revision.register].label,
+            "revision": revision.revision,
+            "meaning": meaning,
+            "content_sha256": content,
+            "effective_from": revision.effective_from,
+        },
+    )
+    return signature
+
+
+def withdraw_document(document: Document, *, actor: User, reason: str) -> DocumentWithdrawal:
+    """Take a document out of use: no revision of it is in force from now; all are kept."""
+    if actor.role not in APPROVERS:
+        raise DocumentError(
+            _l("only a %(roles)s may withdraw a document", roles=role_titles(APPROVERS))
+        )
+    if not reason or not reason.strip():
+        raise DocumentError(_l("a reason is required"))
+    if withdrawal_of(document.register) is not None:
+        raise DocumentError(_l("%(document)s was withdrawn", document=document.label))
+    withdrawal = DocumentWithdrawal(
+        register=document.register, reason=reason.strip(), withdrawn_by_id=actor.id
+    )
+    db.session.add(withdrawal)
+    db.session.flush()
+    record_event(
+        actor=actor,
+        action="document.withdrawn",
+        entity_type="document",
+        entity_id=None,
+        changes={"document": document.label},
+        reason=withdrawal.reason,
+    )
+    return withdrawal
+
+
+def revision_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(DocumentRevision)) or 0

@@ -1,0 +1,254 @@
+"""Controlled documents: revisions approved by e-signature, the revision in force captured
+with every step, read-and-understood acknowledgements, review dates."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from qms.config import PROJECT_ROOT
+from qms.documents import acknowledgements, governing
+from qms.documents.models import DocumentRevision, GoverningRevision
+from qms.documents.queries import document_statuses
+from qms.documents.services import (
+    DocumentError,
+    add_revision,
+    approve_revision,
+    find_document,
+    withdraw_document,
+)
+from qms.extensions import db
+from qms.orders.services import advance_order
+from qms.records.services import RecordChanged, RecordError
+from qms.timeutil import utcnow
+from qms.workflow.engine import TransitionRefused
+from tests.factories import approved_record, make_order, make_team
+
+STP_1 = "2.2.1.2.1"  # СТП-1-01 governs 1.1.2, the work of the pre-contract state
+
+
+@pytest.fixture
+def team(app):
+    return make_team()
+
+
+def _revision(team, register=STP_1, effective=None, text="Текст", author="manager", **kw):
+    return add_revision(
+        find_document(register),
+        author=team[author],
+        summary="Первая редакция",
+        body=text,
+        effective_from=effective or utcnow().date(),
+        **kw,
+    )
+
+
+def _approve(revision, user, password=None, seen=None):
+    return approve_revision(
+        revision,
+        signer=user,
+        password=password or f"{user.username}-pw",
+        meaning="approved",
+        seen_sha256=seen or revision.content_hash(),
+    )
+
+
+def _to_specification(order, team):
+    approved_record(order, "enquiry", team)
+    advance_order(order, "accept_enquiry", team["manager"])
+    approved_record(order, "customer_requirements", team)
+    return advance_order(order, "draft_specification", team["manager"])
+
+
+def _captured(event_id):
+    return [
+        (r.register, r.revision)
+        for r in db.session.scalars(
+            select(DocumentRevision)
+            .join(GoverningRevision, GoverningRevision.revision_id == DocumentRevision.id)
+            .where(GoverningRevision.event_id == event_id)
+        )
+    ]
+
+
+def test_a_step_before_and_after_a_new_revision_took_effect_records_different_revisions(team):
+    first = _revision(team, effective=utcnow().date() - timedelta(days=30))
+    _approve(first, team["admin"])
+    before = _to_specification(make_order(team, title="до"), team)
+
+    second = add_revision(
+        find_document(STP_1),
+        author=team["engineer"],
+        summary="Вторая редакция",
+        body="Новый текст",
+        effective_from=utcnow().date(),
+    )
+    assert second.supersedes_id == first.id
+    after_prepared = _to_specification(make_order(team, title="черновик"), team)
+    _approve(second, team["manager"])  # in force from today, from its approval on
+    after = _to_specification(make_order(team, title="после"), team)
+
+    assert _captured(before.id) == [(STP_1, 1)]
+    assert _captured(after_prepared.id) == [(STP_1, 1)]  # a draft governs nothing
+    assert _captured(after.id) == [(STP_1, 2)]
+    statuses = document_statuses()[STP_1].statuses
+    assert (statuses[first.id], statuses[second.id]) == ("obsolete", "in_force")
+
+
+def test_an_order_run_before_any_revision_was_loaded_captures_none(team):
+    event = _to_specification(make_order(team), team)
+    assert _captured(event.id) == []
+    assert governing.captured_for_order(event.order_id) == {}
+
+
+def test_an_approved_record_captures_the_revisions_governing_its_steps(team):
+    _approve(_revision(team, effective=date(2026, 1, 1)), team["admin"])
+    order = make_order(team)
+    record = approved_record(order, "customer_requirements", team)  # steps 1.1.2
+    captured = governing.captured_for_order(order.id)
+    assert [(c.register, c.revision) for rows in captured.values() for c in rows] == [(STP_1, 1)]
+    assert record.is_approved
+
+
+@pytest.mark.parametrize(
+    ("signer", "password", "stale", "error", "message"),
+    [
+        ("manager", None, False, RecordError, "you prepared this revision"),
+        ("engineer", None, False, RecordError, "only a"),
+        ("admin", "wrong", False, RecordError, "the password is not correct"),
+        ("admin", None, True, RecordChanged, "changed since you opened it"),
+    ],
+)
+def test_approving_a_revision_follows_the_signature_rules(
+    team, signer, password, stale, error, message
+):
+    revision = _revision(team)
+    seen = "0" * 64 if stale else None
+    with pytest.raises(error, match=message):
+        _approve(revision, team[signer], password=password, seen=seen)
+    assert revision.status == "draft"
+    _approve(revision, team["admin"])
+    assert revision.is_approved and revision.signatures[0].signer == team["admin"]
+    with pytest.raises(RecordError, match="already approved"):
+        _approve(revision, team["manager2"])
+
+
+def test_a_revision_needs_a_summary_and_text_or_a_file_of_a_document_type(team):
+    document = find_document("СТП-1-01")
+    today = utcnow().date()
+    with pytest.raises(DocumentError, match="say what this revision changes"):
+        add_revision(document, author=team["manager"], summary=" ", body="x", effective_from=today)
+    with pytest.raises(DocumentError, match="either a text or a file"):
+        add_revision(document, author=team["manager"], summary="s", effective_from=today)
+    with pytest.raises(DocumentError, match="PDF, DOCX or ODT"):
+        add_revision(
+            document,
+            author=team["manager"],
+            summary="s",
+            filename="x.png",
+            content=b"\x89PNG\r\n\x1a\n",
+            effective_from=today,
+        )
+    with pytest.raises(DocumentError, match="content is not PDF"):
+        add_revision(
+            document,
+            author=team["manager"],
+            summary="s",
+            filename="x.pdf",
+            content=b"not a pdf",
+            effective_from=today,
+        )
+    revision = add_revision(
+        document,
+        author=team["manager"],
+        summary="s",
+        filename="СТП-1-01.pdf",
+        content=b"%PDF-1.4 ...",
+        effective_from=today,
+    )
+    assert revision.filename.endswith(".pdf") and revision.blob_sha256
+
+
+def test_a_withdrawn_document_keeps_its_revisions_and_governs_nothing(team):
+    _approve(_revision(team, effective=date(2026, 1, 1)), team["admin"])
+    with pytest.raises(DocumentError, match="reason"):
+        withdraw_document(find_document(STP_1), actor=team["admin"], reason="")
+    withdraw_document(find_document(STP_1), actor=team["admin"], reason="заменён СТП-2-01")
+    event = _to_specification(make_order(team), team)
+    assert _captured(event.id) == []
+    status = document_statuses()[STP_1]
+    assert status.status == "withdrawn" and len(status.revisions) == 1
+    with pytest.raises(DocumentError, match="withdrawn"):
+        _revision(team)
+
+
+def _workflow_requiring_acknowledgement(app, tmp_path):
+    folder = tmp_path / "workflows"
+    shutil.copytree(PROJECT_ROOT / "workflows", folder)
+    path = folder / "customer-order.yaml"
+    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3")
+    text = text.replace(
+        "requires: [customer_requirements]\n",
+        "requires: [customer_requirements]\n    requires_acknowledgement: true\n",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+    app.config["QMS_WORKFLOWS_DIR"] = str(folder)
+    app.extensions.pop("qms.workflows", None)
+
+
+def test_an_acknowledgement_required_transition_refuses_in_words_until_acknowledged(
+    app, team, tmp_path
+):
+    _workflow_requiring_acknowledgement(app, tmp_path)
+    revision = _revision(team, effective=date(2026, 1, 1))
+    _approve(revision, team["admin"])
+    order = make_order(team)
+    approved_record(order, "enquiry", team)
+    advance_order(order, "accept_enquiry", team["manager"])
+    approved_record(order, "customer_requirements", team)
+    with pytest.raises(
+        TransitionRefused, match=re.escape("you have not acknowledged 2.2.1.2.1 СТП-1-01 rev. 1")
+    ):
+        advance_order(order, "draft_specification", team["manager"])
+    assert order.state == "pre_contract"
+
+    with pytest.raises(acknowledgements.AcknowledgementError, match="password"):
+        acknowledgements.acknowledge(revision, user=team["manager"], password="wrong")
+    acknowledgements.acknowledge(revision, user=team["manager"], password="manager-pw")
+    advance_order(order, "draft_specification", team["manager"])
+    assert order.state == "specification"
+
+
+def test_whoever_performs_the_governed_steps_must_read_the_revision_in_force(team):
+    revision = _revision(team, effective=date(2026, 1, 1))
+    _approve(revision, team["admin"])
+    must_read = {(u.user.username, u.revision.id) for u in acknowledgements.unread()}
+    assert ("manager", revision.id) in must_read
+    assert ("auditor", revision.id) not in must_read  # auditors take no steps
+    acknowledgements.acknowledge(revision, user=team["manager"], password="manager-pw")
+    assert not acknowledgements.unread(team["manager"])
+
+
+def test_an_overdue_review_appears_in_qms_overdue_json(team, runner):
+    revision = _revision(team, effective=date(2024, 1, 15), review_months=12)
+    _approve(revision, team["admin"])
+    db.session.commit()
+    result = runner.invoke(["overdue", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [r for r in json.loads(result.output) if r["kind"] == "document_review"]
+    assert rows == [
+        {
+            "number": "2.2.1.2.1 СТП-1-01",
+            "kind": "document_review",
+            "title": "Pre-contract work with the customer",
+            "state": "in_force",
+            "due_on": "2025-01-15",
+            "owner": None,
+        }
+    ]
