@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
+    from qms.documents.views import blueprint as documents
     from qms.inbox.views import blueprint as inbox
     from qms.letterhead.views import blueprint as letterhead
     from qms.orders.views import blueprint as orders
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         customers,
         packs,
         trace,
+        documents,
         workitems,
         letterhead,
         tokens,

@@ -1,0 +1,120 @@
+"""The controlled documents' pages and commands: prepare, approve (sign what you read),
+acknowledge, compare, withdraw; `qms documents list` and `add-revision`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from qms.documents.models import DocumentAcknowledgement, DocumentRevision
+from qms.extensions import db
+from tests.test_signing_web import client_for, shown_hash
+
+STP_3 = "2.2.1.2.3"
+
+
+@pytest.fixture
+def team(app):
+    from tests.factories import make_team
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    team = make_team()
+    db.session.commit()
+    return team
+
+
+def _prepare(client, text, effective="2026-01-01", summary="Редакция"):
+    return client.post(
+        f"/standards/documents/{STP_3}/revisions",
+        data={"summary": summary, "body": text, "effective_from": effective, "review_months": 12},
+    )
+
+
+def test_a_revision_is_prepared_approved_read_and_compared_through_the_pages(app, team):
+    engineer, admin = client_for(app, "engineer"), client_for(app, "admin")
+    manager = client_for(app, "manager")
+    assert _prepare(manager, "Первая строка\nВторая строка").status_code == 302
+    page = admin.get(f"/standards/documents/{STP_3}").get_data(as_text=True)
+    seen = shown_hash(page)
+    # The manager who prepared it cannot approve it; the page says why.
+    refused = manager.get(f"/standards/documents/{STP_3}").get_data(as_text=True)
+    assert "you prepared this revision" in refused
+    revision = db.session.scalars(select(DocumentRevision)).one()
+    wrong = admin.post(
+        f"/standards/documents/{STP_3}/revisions/{revision.id}/approve",
+        data={"password": "admin-pw", "content_sha256": "0" * 64},
+    )
+    assert wrong.status_code == 409
+    approved = admin.post(
+        f"/standards/documents/{STP_3}/revisions/{revision.id}/approve",
+        data={"password": "admin-pw", "content_sha256": seen},
+    )
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DocumentRevision, revision.id).is_approved
+
+    listing = engineer.get("/standards/documents").get_data(as_text=True)
+    assert "rev. 1, in force from" in listing and "Engineer" in listing  # must read it
+    read = engineer.post(
+        f"/standards/documents/{STP_3}/revisions/{revision.id}/acknowledge",
+        data={"password": "engineer-pw"},
+    )
+    assert read.status_code == 302
+    assert db.session.scalar(select(DocumentAcknowledgement.user_id)) == team["engineer"].id
+
+    _prepare(engineer, "Первая строка\nНовая вторая строка", effective="2026-02-01")
+    diff = admin.get(f"/standards/documents/{STP_3}?from=1&to=2").get_data(as_text=True)
+    assert "-Вторая строка" in diff and "+Новая вторая строка" in diff
+
+
+def test_a_withdrawal_needs_a_reason_and_keeps_the_revisions(app, team):
+    manager = client_for(app, "manager")
+    _prepare(manager, "Текст")
+    refused = manager.post(f"/standards/documents/{STP_3}/withdraw", data={"reason": ""})
+    assert refused.status_code == 422
+    done = manager.post(f"/standards/documents/{STP_3}/withdraw", data={"reason": "устарел"})
+    assert done.status_code == 302
+    page = manager.get(f"/standards/documents/{STP_3}").get_data(as_text=True)
+    assert "устарел" in page and "Редакция" in page
+
+
+def test_documents_list_and_add_revision_from_the_command_line(app, team, runner, tmp_path):
+    text = tmp_path / "stp-3.txt"
+    text.write_text("Положение о договорной работе", encoding="utf-8")
+    added = runner.invoke(
+        [
+            "documents",
+            "add-revision",
+            "СТП-3-01",
+            str(text),
+            "--summary",
+            "Загружено",
+            "--as",
+            "manager",
+            "--effective-from",
+            "2026-01-01",
+        ]
+    )
+    assert added.exit_code == 0, added.output
+    approved = runner.invoke(
+        ["documents", "approve", "СТП-3-01", "--as", "admin", "--password", "admin-pw"]
+    )
+    assert approved.exit_code == 0, approved.output
+    listed = json.loads(runner.invoke(["documents", "list", "--format", "json"]).output)
+    row = next(r for r in listed if r["register"] == STP_3)
+    assert row == {
+        "register": STP_3,
+        "code": "СТП-3-01",
+        "revision": 1,
+        "effective_from": "2026-01-01",
+        "review_due": "2027-01-01",
+        "status": "in_force",
+    }
+    table = runner.invoke(["documents", "list"]).output
+    assert "СТП-3-01" in table and "In force" in table
+    bad = runner.invoke(
+        ["documents", "add-revision", "СТП-9-99", str(text), "--summary", "x", "--as", "manager"]
+    )
+    assert bad.exit_code != 0 and "no document 'СТП-9-99'" in bad.output
