@@ -252,3 +252,37 @@ def test_an_overdue_review_appears_in_qms_overdue_json(team, runner):
             "owner": None,
         }
     ]
+
+
+def test_the_readers_hear_of_an_approved_revision_and_approvers_of_an_overdue_review(team):
+    from qms.notify.models import Notification
+    from qms.notify.schedule import scan
+
+    revision = _revision(team, effective=date(2024, 1, 15), review_months=12)
+    _approve(revision, team["admin"])
+    told = {
+        (n.user_id, n.kind)
+        for n in db.session.scalars(
+            select(Notification).where(Notification.subject_type == "document")
+        )
+    }
+    assert (team["engineer"].id, "document_to_read") not in told  # 1.1.2 is the manager's
+    assert (team["manager"].id, "document_to_read") in told
+    assert scan() >= 1 and scan() == 0  # once per review date
+    overdue = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "review_overdue")
+    ).all()
+    assert set(overdue) == {team["admin"].id, team["manager"].id, team["manager2"].id}
+
+
+def test_the_dashboard_and_the_inbox_show_reviews_due_and_what_to_read(app, team, client):
+    from tests.web_helpers import login
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    _approve(_revision(team, effective=date(2024, 1, 15)), team["admin"])
+    db.session.commit()
+    login(client, "manager")
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "2.2.1.2.1 СТП-1-01" in dashboard and "review overdue" in dashboard
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "To read and acknowledge" in inbox and "2.2.1.2.1 СТП-1-01" in inbox

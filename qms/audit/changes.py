@@ -20,6 +20,8 @@ FIELD_TITLES = {
     "starts_on": _l("starts on"),
     "due_on": _l("due on"),
     "workflow": _l("workflow"),
+    "document": _l("document"),
+    "effective_from": _l("effective from"),
     "kind": _l("kind"),
     "revision": _l("revision"),
     "fields": _l("fields"),

@@ -20,6 +20,7 @@ from qms.documents import governing
 from qms.documents.models import DocumentAcknowledgement, DocumentRevision
 from qms.documents.queries import document_statuses
 from qms.extensions import db
+from qms.notify.services import notify
 from qms.timeutil import utcnow
 from qms.workflow.registry import catalogue, registry
 
@@ -141,3 +142,30 @@ def unread_problems(actor: User, registers) -> list:
         for r in found.values()
         if r.id not in read
     ]
+
+
+def tell_readers(revision: DocumentRevision, actor: User) -> int:
+    """Notify everyone who must read a newly approved revision; returns how many."""
+    roles = audience_roles().get(revision.register, set())
+    if not roles:
+        return 0
+    document = catalogue().documents[revision.register]
+    told = 0
+    for user in db.session.scalars(select(User).where(User.is_active, User.role.in_(roles))):
+        told += (
+            notify(
+                user,
+                "document_to_read",
+                subject_type="document",
+                subject_id=revision.id,
+                params={
+                    "document": document.label,
+                    "register": document.register,
+                    "revision": revision.revision,
+                    "date": {"date": revision.effective_from.isoformat()},
+                },
+                actor=actor,
+            )
+            is not None
+        )
+    return told

@@ -224,6 +224,9 @@ def approve_revision(
             "effective_from": revision.effective_from,
         },
     )
+    from qms.documents.acknowledgements import tell_readers  # it reads the statuses
+
+    tell_readers(revision, signer)
     return signature
 
 
