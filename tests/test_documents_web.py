@@ -118,3 +118,56 @@ def test_documents_list_and_add_revision_from_the_command_line(app, team, runner
         ["documents", "add-revision", "СТП-9-99", str(text), "--summary", "x", "--as", "manager"]
     )
     assert bad.exit_code != 0 and "no document 'СТП-9-99'" in bad.output
+
+
+def test_order_compliance_and_matrix_show_the_revision_each_order_ran_under(app, team):
+    from datetime import date
+
+    from qms.documents.services import add_revision, approve_revision, find_document
+    from qms.timeutil import utcnow
+    from tests.factories import make_order
+    from tests.test_documents import _to_specification
+
+    def load(text, effective):
+        revision = add_revision(
+            find_document("СТП-1-01"),
+            author=team["manager"],
+            summary=text,
+            body=text,
+            effective_from=effective,
+        )
+        approve_revision(
+            revision,
+            signer=team["admin"],
+            password="admin-pw",
+            meaning="approved",
+            seen_sha256=revision.content_hash(),
+        )
+        return revision
+
+    untied = make_order(team, title="до загрузки")
+    _to_specification(untied, team)
+    first = load("Первая", date(2026, 1, 1))
+    old = make_order(team, title="по первой")
+    _to_specification(old, team)
+    second = load("Вторая", utcnow().date())
+    new = make_order(team, title="по второй")
+    _to_specification(new, team)
+    db.session.commit()
+
+    auditor = client_for(app, "auditor")
+    old_page = auditor.get(f"/orders/{old.number}").get_data(as_text=True)
+    new_page = auditor.get(f"/orders/{new.number}").get_data(as_text=True)
+    assert "2.2.1.2.1 СТП-1-01 rev. 1, in force from" in old_page
+    assert "2.2.1.2.1 СТП-1-01 rev. 2, in force from" in new_page
+    untied_page = auditor.get(f"/orders/{untied.number}").get_data(as_text=True)
+    assert "not tied to any revision" in untied_page
+
+    compliance = auditor.get(f"/orders/{old.number}/compliance").get_data(as_text=True)
+    assert "2.2.1.2.1 СТП-1-01 rev. 1, in force from" in compliance
+    untied_compliance = auditor.get(f"/orders/{untied.number}/compliance").get_data(as_text=True)
+    assert "no revision was loaded when it was carried out" in untied_compliance
+
+    matrix = auditor.get(f"/audit/trace?revision={second.id}").get_data(as_text=True)
+    assert new.number in matrix and old.number not in matrix and untied.number not in matrix
+    assert first.id != second.id

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, insert, select
 
 from qms.audit.trail import RecordedEvent
@@ -114,3 +115,42 @@ def captured_for_order(order_id: int) -> dict[int, list[Captured]]:
     for row in rows:
         result.setdefault(row[0], []).append(Captured(*row))
     return result
+
+
+class Labelled(NamedTuple):
+    label: str  # "2.2.1.2.3 СТП-3-01"
+    register: str
+    revision: int
+    effective_from: date
+
+
+def labelled_for_order(order_id: int) -> dict[int, list[Labelled]]:
+    """As captured_for_order, with each document's label, for pages and reports."""
+    documents = catalogue().documents
+    return {
+        event_id: [
+            Labelled(
+                documents[c.register].label if c.register in documents else c.register,
+                c.register,
+                c.revision,
+                c.effective_from,
+            )
+            for c in rows
+        ]
+        for event_id, rows in captured_for_order(order_id).items()
+    }
+
+
+def revision_choices() -> dict[int, str]:
+    """Every approved revision, "2.2.1.2.3 СТП-3-01 rev. 2", for filters (one query)."""
+    documents = catalogue().documents
+    rows = db.session.execute(
+        select(DocumentRevision.id, DocumentRevision.register, DocumentRevision.revision)
+        .where(DocumentRevision.status == "approved")
+        .order_by(DocumentRevision.register, DocumentRevision.revision)
+    )
+    return {
+        rid: _("%(document)s rev. %(n)s", document=documents[reg].label, n=n)
+        for rid, reg, n in rows
+        if reg in documents
+    }
