@@ -286,3 +286,26 @@ def test_the_dashboard_and_the_inbox_show_reviews_due_and_what_to_read(app, team
     assert "2.2.1.2.1 СТП-1-01" in dashboard and "review overdue" in dashboard
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "To read and acknowledge" in inbox and "2.2.1.2.1 СТП-1-01" in inbox
+
+
+def test_the_demo_holds_revisions_a_second_one_part_way_an_overdue_review_and_an_unread(
+    runner,
+):
+    from qms.orders.services import get_order
+
+    assert runner.invoke(["demo"]).exit_code == 0
+
+    def under(number):
+        captured = governing.labelled_for_order(get_order(number).id).values()
+        return {(c.register, c.revision) for rows in captured for c in rows}
+
+    assert ("2.2.1.2.2", 1) in under("2026-0002") and ("2.2.1.2.2", 2) not in under("2026-0002")
+    assert ("2.2.1.2.2", 2) in under("2026-0003") and ("2.2.1.2.2", 1) not in under("2026-0003")
+    listed = json.loads(runner.invoke(["documents", "list", "--format", "json"]).output)
+    assert sum(1 for r in listed if r["revision"]) == 11
+    overdue = json.loads(runner.invoke(["overdue", "--format", "json"]).output)
+    assert [r["number"] for r in overdue if r["kind"] == "document_review"] == [
+        "2.2.1.2.4 СТП-4-01"
+    ]
+    unread = json.loads(runner.invoke(["documents", "unread", "--format", "json"]).output)
+    assert [(r["user"], r["code"], r["revision"]) for r in unread] == [("engineer", "СТП-2-01", 2)]
