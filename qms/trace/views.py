@@ -8,6 +8,7 @@ from sqlalchemy import select
 from qms.audit.verify import DATA_TITLES, verify_trail
 from qms.customers.models import Customer
 from qms.documents.governing import revision_choices
+from qms.documents.queries import reviews_overdue
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.trace.export import to_csv, to_json, to_xlsx
@@ -93,6 +94,7 @@ def standards():
         complete_2000=complete_2000,
         complete_documents=complete_documents,
         order_count=len(matrix.orders),
+        overdue_reviews=reviews_overdue(),
     )
 
 
