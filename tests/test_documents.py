@@ -309,3 +309,21 @@ def test_the_demo_holds_revisions_a_second_one_part_way_an_overdue_review_and_an
     ]
     unread = json.loads(runner.invoke(["documents", "unread", "--format", "json"]).output)
     assert [(r["user"], r["code"], r["revision"]) for r in unread] == [("engineer", "СТП-2-01", 2)]
+
+
+def test_the_pack_and_the_audit_report_print_the_revisions_in_force(team):
+    from qms.packs.services import issue_pack
+    from qms.trace.report import audit_report_pdf
+    from tests.test_packs import pages_text
+
+    _approve(_revision(team, effective=date(2026, 1, 1)), team["admin"])
+    order = make_order(team, language="en")
+    _to_specification(order, team)
+    pack, _issued = issue_pack(order, team["manager"])
+    whole = " ".join(pages_text(pack.pdf))
+    assert "СТП-1-01 «Pre-contract work with the customer», rev. 1, in force from 2026-01-01" in (
+        whole
+    )
+    report, _pages = audit_report_pdf(None, None, team["auditor"])
+    text = " ".join(pages_text(report))
+    assert "Governing documents" in text and "2.2.1.2.1 СТП-1-01" in text

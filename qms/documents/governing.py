@@ -11,7 +11,7 @@ from datetime import date
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, distinct, func, insert, select
 
 from qms.audit.trail import RecordedEvent
 from qms.documents.models import DocumentRevision, DocumentWithdrawal, GoverningRevision
@@ -154,3 +154,13 @@ def revision_choices() -> dict[int, str]:
         for rid, reg, n in rows
         if reg in documents
     }
+
+
+def orders_per_revision() -> dict[int, int]:
+    """How many orders had a step taken or a record approved under each revision."""
+    rows = db.session.execute(
+        select(GoverningRevision.revision_id, func.count(distinct(GoverningRevision.order_id)))
+        .where(GoverningRevision.order_id.is_not(None))
+        .group_by(GoverningRevision.revision_id)
+    )
+    return {revision_id: count for revision_id, count in rows}
