@@ -35,11 +35,15 @@ def list_documents(fmt: str) -> None:
     if fmt == "json":
         print_json(rows)
         return
+    click.echo(
+        f"{_('Register'):<14} {_('Code'):<12} {_('Rev.'):<4} {_('In force from'):<14} "
+        f"{_('Review due'):<14} {_('Status')}"
+    )
     for row in rows:
         click.echo(
             f"{row['register']:<14} {row['code'] or '—':<12} "
-            f"{row['revision'] or '—'!s:<4} {row['effective_from'] or '—':<11} "
-            f"{row['review_due'] or '—':<11} {STATUS_TITLES[row['status']]}"
+            f"{row['revision'] or '—'!s:<4} {row['effective_from'] or '—':<14} "
+            f"{row['review_due'] or '—':<14} {STATUS_TITLES[row['status']]}"
         )
 
 
