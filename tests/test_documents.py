@@ -268,6 +268,13 @@ def test_the_readers_hear_of_an_approved_revision_and_approvers_of_an_overdue_re
     }
     assert (team["engineer"].id, "document_to_read") not in told  # 1.1.2 is the manager's
     assert (team["manager"].id, "document_to_read") in told
+    from qms.notify.services import link_for, render
+
+    notice = db.session.scalars(
+        select(Notification).where(Notification.kind == "document_to_read")
+    ).first()
+    assert link_for(notice) == "/standards/documents/2.2.1.2.1"
+    assert "2.2.1.2.1 СТП-1-01 rev. 1" in render(notice, "en")[1]
     assert scan() >= 1 and scan() == 0  # once per review date
     overdue = db.session.scalars(
         select(Notification.user_id).where(Notification.kind == "review_overdue")
@@ -327,3 +334,31 @@ def test_the_pack_and_the_audit_report_print_the_revisions_in_force(team):
     report, _pages = audit_report_pdf(None, None, team["auditor"])
     text = " ".join(pages_text(report))
     assert "Governing documents" in text and "2.2.1.2.1 СТП-1-01" in text
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE document_revisions SET body = 'rewritten' WHERE status = 'approved'",
+        "DELETE FROM document_revisions",
+        "UPDATE document_signatures SET meaning = 'reviewed'",
+        "DELETE FROM document_signatures",
+        "DELETE FROM document_acknowledgements",
+        "DELETE FROM governing_revisions",
+        "UPDATE governing_revisions SET revision_id = revision_id",
+        "DELETE FROM document_withdrawals",
+    ],
+)
+def test_the_database_refuses_to_change_or_remove_document_evidence(team, insider, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    revision = _revision(team, effective=date(2026, 1, 1))
+    _approve(revision, team["admin"])
+    acknowledgements.acknowledge(revision, user=team["manager"], password="manager-pw")
+    _to_specification(make_order(team), team)
+    withdraw_document(find_document("СТП-2-01"), actor=team["admin"], reason="заменён")
+    db.session.commit()
+    with pytest.raises(DatabaseError, match=r"never removed|cannot change|cannot be|kept"):
+        insider.execute(text(statement))
+    insider.rollback()
