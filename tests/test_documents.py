@@ -362,3 +362,32 @@ def test_the_database_refuses_to_change_or_remove_document_evidence(team, inside
     with pytest.raises(DatabaseError, match=r"never removed|cannot change|cannot be|kept"):
         insider.execute(text(statement))
     insider.rollback()
+
+
+def test_an_approved_revision_changed_beside_the_trail_is_caught_by_audit_verify(
+    team, insider, runner
+):
+    from sqlalchemy import text
+
+    from tests.conftest import USE_POSTGRES
+
+    revision = _approve_then(team)
+    clean = runner.invoke(["audit", "verify"])
+    assert clean.exit_code == 0 and "1 approved document revisions" in clean.output
+    db.session.rollback()
+    drop = "DROP TRIGGER document_revisions_no_update"
+    insider.execute(text(drop + (" ON document_revisions" if USE_POSTGRES else "")))
+    insider.execute(
+        text("UPDATE document_revisions SET body = 'переписано' WHERE id = :i"), {"i": revision}
+    )
+    insider.commit()
+    result = runner.invoke(["audit", "verify"])
+    assert result.exit_code != 0
+    assert "document 2.2.1.2.1 rev. 1 now hashes" in result.output
+
+
+def _approve_then(team) -> int:
+    revision = _revision(team, effective=date(2026, 1, 1))
+    _approve(revision, team["admin"])
+    db.session.commit()
+    return revision.id
