@@ -171,3 +171,31 @@ def test_order_compliance_and_matrix_show_the_revision_each_order_ran_under(app,
     matrix = auditor.get(f"/audit/trace?revision={second.id}").get_data(as_text=True)
     assert new.number in matrix and old.number not in matrix and untied.number not in matrix
     assert first.id != second.id
+
+
+def test_only_the_preparer_edits_a_draft_and_an_approval_of_what_was_read_before_is_refused(
+    app, team
+):
+    manager, admin, engineer = (client_for(app, u) for u in ("manager", "admin", "engineer"))
+    _prepare(manager, "Первый текст")
+    revision_id = db.session.scalar(select(DocumentRevision.id))
+    seen = shown_hash(admin.get(f"/standards/documents/{STP_3}").get_data(as_text=True))
+    edit = {
+        "summary": "Уточнено",
+        "body": "Исправленный текст",
+        "effective_from": "2026-01-01",
+        "review_months": 12,
+    }
+    url = f"/standards/documents/{STP_3}/revisions/{revision_id}/edit"
+    refused = engineer.post(url, data=edit)
+    assert refused.status_code == 422
+    assert "only the person who prepared a draft may edit it" in refused.get_data(as_text=True)
+    assert manager.post(url, data=edit).status_code == 302
+    stale = admin.post(
+        f"/standards/documents/{STP_3}/revisions/{revision_id}/approve",
+        data={"password": "admin-pw", "content_sha256": seen},
+    )
+    assert stale.status_code == 409
+    db.session.expire_all()
+    revision = db.session.get(DocumentRevision, revision_id)
+    assert revision.status == "draft" and revision.body == "Исправленный текст"

@@ -21,6 +21,7 @@ ACTION_TITLES = {
     "record.sent_back": _l("Sent back for changes"),
     "pack.issued": _l("Contract pack issued"),
     "document.prepared": _l("Document revision prepared"),
+    "document.edited": _l("Document draft edited"),
     "document.approved": _l("Document revision approved"),
     "document.withdrawn": _l("Document withdrawn"),
     "document.acknowledged": _l("Document read and understood"),

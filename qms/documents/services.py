@@ -8,10 +8,7 @@ revision, and only the content the approver was shown.
 
 from __future__ import annotations
 
-import calendar
-import hashlib
 from datetime import date
-from pathlib import PurePath
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -19,12 +16,10 @@ from sqlalchemy import func, select
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.catalogue.model import Document
-from qms.database.limits import check_date
+from qms.documents.content import DocumentError, checked_content
 from qms.documents.models import DocumentRevision, DocumentSignature, DocumentWithdrawal
 from qms.extensions import db
 from qms.i18n import role_titles
-from qms.records.files import check_upload
-from qms.records.models import Blob
 from qms.records.signing import check_signature
 from qms.timeutil import utcnow
 from qms.workflow.registry import catalogue
@@ -32,11 +27,6 @@ from qms.workflow.registry import catalogue
 PREPARERS = ("admin", "manager", "engineer")
 APPROVERS = ("admin", "manager")
 APPROVE_AS = "approved"
-FILE_TYPES = (".pdf", ".docx", ".odt")
-
-
-class DocumentError(ValueError):
-    """Bad input for a controlled-document operation, in words a person can act on."""
 
 
 def find_document(key: str) -> Document:
@@ -58,12 +48,6 @@ def find_document(key: str) -> Document:
             )
         )
     raise DocumentError(_l("no document '%(key)s' in the register", key=key))
-
-
-def add_months(start: date, months: int) -> date:
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def revisions_of(register: str) -> list[DocumentRevision]:
@@ -102,57 +86,28 @@ def add_revision(
         )
     if withdrawal_of(document.register) is not None:
         raise DocumentError(_l("%(document)s was withdrawn", document=document.label))
-    if not summary or not summary.strip():
-        raise DocumentError(_l("say what this revision changes"))
-    body = (body or "").strip()
-    if bool(body) == bool(content):
-        raise DocumentError(_l("a revision is either a text or a file, one of the two"))
-    if not isinstance(review_months, int) or not 1 <= review_months <= 120:
-        raise DocumentError(_l("the review interval is 1 to 120 months"))
-    check_date(effective_from, _l("Effective from"))
     revisions = revisions_of(document.register)
     if any(not r.is_approved for r in revisions):
         raise DocumentError(
             _l("a draft revision of %(document)s is waiting for approval", document=document.label)
         )
     approved = [r for r in revisions if r.is_approved]
-    if approved and effective_from <= approved[-1].effective_from:
-        raise DocumentError(
-            _l(
-                "the new revision must take effect after %(date)s, when revision %(revision)s did",
-                date=approved[-1].effective_from.isoformat(),
-                revision=approved[-1].revision,
-            )
-        )
-    digest = name = None
-    if content:
-        suffix = PurePath(filename or "").suffix.lower()
-        if suffix not in FILE_TYPES:
-            raise DocumentError(
-                _l("a document's file is a PDF, DOCX or ODT (not '%(suffix)s')", suffix=suffix)
-            )
-        try:
-            name, content_type = check_upload(filename or "", content, max_bytes)
-        except ValueError as exc:
-            raise DocumentError(str(exc)) from None
-        digest = hashlib.sha256(content).hexdigest()
-        if db.session.get(Blob, digest) is None:
-            db.session.add(
-                Blob(sha256=digest, size=len(content), content_type=content_type, content=content)
-            )
-            db.session.flush()
+    checked = checked_content(
+        summary=summary,
+        body=body,
+        filename=filename,
+        content=content,
+        effective_from=effective_from,
+        review_months=review_months,
+        max_bytes=max_bytes,
+        after=approved[-1] if approved else None,
+    )
     revision = DocumentRevision(
         register=document.register,
         revision=(revisions[-1].revision + 1) if revisions else 1,
-        summary=summary.strip(),
-        body=body,
-        filename=name,
-        blob_sha256=digest,
         prepared_by_id=author.id,
-        effective_from=effective_from,
-        review_months=review_months,
-        review_due=add_months(effective_from, review_months),
         supersedes_id=approved[-1].id if approved else None,
+        **checked,
     )
     db.session.add(revision)
     db.session.flush()
@@ -164,13 +119,66 @@ def add_revision(
         changes={
             "document": document.label,
             "revision": revision.revision,
-            "effective_from": effective_from,
-            "file": name,
-            "sha256": digest,
+            "effective_from": revision.effective_from,
+            "file": revision.filename,
+            "sha256": revision.blob_sha256,
         },
         reason=revision.summary,
     )
     return revision
+
+
+def edit_draft(
+    revision: DocumentRevision,
+    *,
+    editor: User,
+    summary: str,
+    effective_from: date,
+    body: str = "",
+    filename: str | None = None,
+    content: bytes | None = None,
+    review_months: int = 12,
+    max_bytes: int = 10 * 1024 * 1024,
+) -> None:
+    """Rewrite a draft revision; only the person who prepared it may (they stay the one
+    person who shaped it, so anyone else may approve it). A file left out keeps the one
+    the draft has, unless a text is given instead."""
+    if revision.is_approved:
+        raise DocumentError(_l("an approved revision cannot change; prepare a new one"))
+    if editor.id != revision.prepared_by_id:
+        raise DocumentError(_l("only the person who prepared a draft may edit it"))
+    keep_file = not content and not (body or "").strip() and revision.blob_sha256
+    previous = (
+        db.session.get(DocumentRevision, revision.supersedes_id) if revision.supersedes_id else None
+    )
+    checked = checked_content(
+        summary=summary,
+        body=body,
+        filename=revision.filename if keep_file else filename,
+        content=b"kept" if keep_file else content,
+        effective_from=effective_from,
+        review_months=review_months,
+        max_bytes=max_bytes,
+        after=previous or None,
+        keep=(revision.filename, revision.blob_sha256) if keep_file else None,
+    )
+    for name, value in checked.items():
+        setattr(revision, name, value)
+    db.session.flush()  # the version column refuses if someone changed it meanwhile
+    record_event(
+        actor=editor,
+        action="document.edited",
+        entity_type="document",
+        entity_id=revision.id,
+        changes={
+            "document": catalogue().documents[revision.register].label,
+            "revision": revision.revision,
+            "effective_from": revision.effective_from,
+            "file": revision.filename,
+            "sha256": revision.blob_sha256,
+        },
+        reason=revision.summary,
+    )
 
 
 def approval_refusal(revision: DocumentRevision, user: User) -> str | None:

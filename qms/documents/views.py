@@ -20,6 +20,7 @@ from qms.documents.services import (
     add_revision,
     approval_refusal,
     approve_revision,
+    edit_draft,
     find_document,
     withdraw_document,
 )
@@ -101,6 +102,8 @@ def document_page(register: str, status: int = 200, **forms):
         or ApproveForm(formdata=None, content_sha256=draft.content_hash() if draft else ""),
         acknowledge_form=forms.get("acknowledge_form") or AcknowledgeForm(formdata=None),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        edit_form=forms.get("edit_form") or RevisionForm(formdata=None, obj=draft),
+        may_edit=draft is not None and draft.prepared_by_id == current_user.id,
     ), status
 
 
@@ -160,6 +163,35 @@ def prepare(register: str):
     flash(
         _("Revision %(n)s prepared; it takes effect once approved.", n=revision.revision), "success"
     )
+    return redirect(url_for("documents.show", register=register))
+
+
+@blueprint.post("/standards/documents/<register>/revisions/<int:revision_id>/edit")
+@requires("write_record")
+def edit(register: str, revision_id: int):
+    revision = _revision_or_404(register, revision_id)
+    form = RevisionForm()
+    if not form.validate_on_submit():
+        return document_page(register, 422, edit_form=form)
+    upload = form.file.data
+    content = upload.read() if upload and upload.filename else None
+    try:
+        edit_draft(
+            revision,
+            editor=current_user,
+            summary=form.summary.data,
+            body=form.body.data or "",
+            filename=upload.filename if content else None,
+            content=content,
+            effective_from=form.effective_from.data,
+            review_months=form.review_months.data,
+        )
+    except DocumentError as exc:
+        if revision.prepared_by_id != current_user.id:  # no edit form on their page
+            flash(str(exc), "error")
+        return _again(register, "edit_form", form, "summary", str(exc))
+    db.session.commit()
+    flash(_("The draft was changed; whoever approves it reads it again."), "success")
     return redirect(url_for("documents.show", register=register))
 
 
