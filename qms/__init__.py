@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
+    from qms.documents.upkeep_views import blueprint as upkeep
     from qms.documents.views import blueprint as documents
     from qms.inbox.views import blueprint as inbox
     from qms.letterhead.views import blueprint as letterhead
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         packs,
         trace,
         documents,
+        upkeep,
         workitems,
         letterhead,
         tokens,

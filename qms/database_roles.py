@@ -36,6 +36,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "document_acknowledgements": (SELECT, INSERT),
     "governing_revisions": (SELECT, INSERT),
     "document_withdrawals": (SELECT, INSERT),
+    "document_reviews": (SELECT, INSERT),  # a periodic review that changed nothing
     # A draft revision is approved in place (the triggers refuse changing an approved
     # one's content); a new revision is a new row, never deleted.
     "document_revisions": (SELECT, INSERT, UPDATE),

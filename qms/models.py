@@ -5,6 +5,7 @@ from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
 from qms.documents.models import (
     DocumentAcknowledgement,
+    DocumentReview,
     DocumentRevision,
     DocumentSignature,
     DocumentWithdrawal,
@@ -33,6 +34,7 @@ __all__ = [
     "ContractPack",
     "Customer",
     "DocumentAcknowledgement",
+    "DocumentReview",
     "DocumentRevision",
     "DocumentSignature",
     "DocumentWithdrawal",

@@ -20,8 +20,8 @@ from qms.documents.services import (
     add_revision,
     approve_revision,
     find_document,
-    withdraw_document,
 )
+from qms.documents.upkeep import withdraw_document
 from qms.extensions import db
 from qms.orders.services import advance_order
 from qms.records.services import RecordChanged, RecordError

@@ -199,3 +199,59 @@ def test_only_the_preparer_edits_a_draft_and_an_approval_of_what_was_read_before
     db.session.expire_all()
     revision = db.session.get(DocumentRevision, revision_id)
     assert revision.status == "draft" and revision.body == "Исправленный текст"
+
+
+def test_a_review_that_keeps_the_revision_moves_its_next_review_and_clears_the_flag(
+    app, team, runner
+):
+    from datetime import date
+
+    from qms.documents.content import add_months
+    from qms.documents.services import add_revision, approve_revision, find_document
+    from qms.documents.upkeep import confirm_review
+    from qms.timeutil import utcnow
+
+    revision = add_revision(
+        find_document(STP_3),
+        author=team["manager"],
+        summary="Первая",
+        body="Текст",
+        effective_from=date(2024, 1, 10),
+        review_months=12,
+    )
+    approve_revision(
+        revision,
+        signer=team["admin"],
+        password="admin-pw",
+        meaning="approved",
+        seen_sha256=revision.content_hash(),
+    )
+    db.session.commit()
+    overdue = json.loads(runner.invoke(["overdue", "--format", "json"]).output)
+    assert [r["number"] for r in overdue] == ["2.2.1.2.3 СТП-3-01"]
+
+    engineer, admin = client_for(app, "engineer"), client_for(app, "admin")
+    assert (
+        engineer.post(f"/standards/documents/{STP_3}/review", data={"note": "x"}).status_code == 403
+    )
+    assert admin.post(f"/standards/documents/{STP_3}/review", data={"note": " "}).status_code == 422
+    done = admin.post(f"/standards/documents/{STP_3}/review", data={"note": "Актуален"})
+    assert done.status_code == 302
+    assert json.loads(runner.invoke(["overdue", "--format", "json"]).output) == []
+    listed = json.loads(runner.invoke(["documents", "list", "--format", "json"]).output)
+    row = next(r for r in listed if r["register"] == STP_3)
+    today = utcnow().date()
+    assert row["revision"] == 1 and row["review_due"] == add_months(today, 12).isoformat()
+    db.session.rollback()
+    with pytest.raises(ValueError, match="only the revision in force"):
+        confirm_review(
+            add_revision(
+                find_document(STP_3),
+                author=team["manager"],
+                summary="Вторая",
+                body="Новый",
+                effective_from=today,
+            ),
+            reviewer=team["admin"],
+            note="x",
+        )

@@ -22,6 +22,7 @@ FIELD_TITLES = {
     "workflow": _l("workflow"),
     "document": _l("document"),
     "effective_from": _l("effective from"),
+    "review_due": _l("next review"),
     "kind": _l("kind"),
     "revision": _l("revision"),
     "fields": _l("fields"),

@@ -24,6 +24,7 @@ ACTION_TITLES = {
     "document.edited": _l("Document draft edited"),
     "document.approved": _l("Document revision approved"),
     "document.withdrawn": _l("Document withdrawn"),
+    "document.reviewed": _l("Document reviewed, kept in force"),
     "document.acknowledged": _l("Document read and understood"),
     "audit.note": _l("Auditor's note"),
     "audit.rollback_accepted": _l("Rollback of the trail accepted"),

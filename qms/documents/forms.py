@@ -33,3 +33,9 @@ class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         _l("Why is it withdrawn?"), validators=[DataRequired(), Length(max=2000)]
     )
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(
+        _l("What did the review find?"), validators=[DataRequired(), Length(max=2000)]
+    )

@@ -133,3 +133,19 @@ class GoverningRevision(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("document_revisions.id"), index=True)
+
+
+class DocumentReview(db.Model):
+    """A periodic review that found the revision in force still right: its next review
+    date moves on without a new revision."""
+
+    __tablename__ = "document_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("document_revisions.id"), index=True)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_review_due: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+
+    reviewed_by: Mapped[User] = relationship()

@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from qms.catalogue.model import Document
-from qms.documents.models import DocumentRevision, DocumentSignature, DocumentWithdrawal
+from qms.documents.models import (
+    DocumentReview,
+    DocumentRevision,
+    DocumentSignature,
+    DocumentWithdrawal,
+)
 from qms.extensions import db
 from qms.timeutil import utcnow
 from qms.workflow.registry import catalogue
@@ -33,6 +38,7 @@ class DocumentStatus:
     withdrawal: DocumentWithdrawal | None = None
     in_force: DocumentRevision | None = None
     statuses: dict[int, str] = field(default_factory=dict)  # revision id -> status
+    reviews: list[DocumentReview] = field(default_factory=list)  # of the revision in force
 
     @property
     def status(self) -> str:
@@ -44,7 +50,10 @@ class DocumentStatus:
 
     @property
     def review_due(self) -> date | None:
-        return self.in_force.review_due if self.in_force else None
+        """The revision in force's review date, moved on by each review that kept it."""
+        if self.in_force is None:
+            return None
+        return self.reviews[-1].next_review_due if self.reviews else self.in_force.review_due
 
     def review_overdue(self, today: date) -> bool:
         return self.review_due is not None and self.review_due < today
@@ -61,8 +70,8 @@ class DocumentStatus:
 
 
 def document_statuses(today: date | None = None, register: str | None = None):
-    """Every document of the register (or one), with its revisions and their statuses,
-    in two queries."""
+    """Every document of the register (or one), with its revisions, their statuses and
+    the reviews of the revision in force, in four queries."""
     today = today or utcnow().date()
     query = select(DocumentRevision).options(
         selectinload(DocumentRevision.signatures).joinedload(DocumentSignature.signer)
@@ -82,6 +91,14 @@ def document_statuses(today: date | None = None, register: str | None = None):
             result[withdrawal.register].withdrawal = withdrawal
     for entry in result.values():
         _classify(entry, today)
+    in_force = {e.in_force.id: e for e in result.values() if e.in_force is not None}
+    if in_force:
+        for review in db.session.scalars(
+            select(DocumentReview)
+            .where(DocumentReview.revision_id.in_(in_force))
+            .order_by(DocumentReview.id)
+        ):
+            in_force[review.revision_id].reviews.append(review)
     return result
 
 

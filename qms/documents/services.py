@@ -17,7 +17,11 @@ from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.catalogue.model import Document
 from qms.documents.content import DocumentError, checked_content
-from qms.documents.models import DocumentRevision, DocumentSignature, DocumentWithdrawal
+from qms.documents.models import (
+    DocumentRevision,
+    DocumentSignature,
+    DocumentWithdrawal,
+)
 from qms.extensions import db
 from qms.i18n import role_titles
 from qms.records.signing import check_signature
@@ -236,32 +240,6 @@ def approve_revision(
 
     tell_readers(revision, signer)
     return signature
-
-
-def withdraw_document(document: Document, *, actor: User, reason: str) -> DocumentWithdrawal:
-    """Take a document out of use: no revision of it is in force from now; all are kept."""
-    if actor.role not in APPROVERS:
-        raise DocumentError(
-            _l("only a %(roles)s may withdraw a document", roles=role_titles(APPROVERS))
-        )
-    if not reason or not reason.strip():
-        raise DocumentError(_l("a reason is required"))
-    if withdrawal_of(document.register) is not None:
-        raise DocumentError(_l("%(document)s was withdrawn", document=document.label))
-    withdrawal = DocumentWithdrawal(
-        register=document.register, reason=reason.strip(), withdrawn_by_id=actor.id
-    )
-    db.session.add(withdrawal)
-    db.session.flush()
-    record_event(
-        actor=actor,
-        action="document.withdrawn",
-        entity_type="document",
-        entity_id=None,
-        changes={"document": document.label},
-        reason=withdrawal.reason,
-    )
-    return withdrawal
 
 
 def revision_count() -> int:

@@ -10,7 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from qms.documents import acknowledgements
-from qms.documents.forms import AcknowledgeForm, ApproveForm, RevisionForm, WithdrawForm
+from qms.documents.forms import (
+    AcknowledgeForm,
+    ApproveForm,
+    ReviewForm,
+    RevisionForm,
+    WithdrawForm,
+)
 from qms.documents.models import DocumentAcknowledgement, DocumentRevision, GoverningRevision
 from qms.documents.queries import STATUS_TITLES, document_statuses
 from qms.documents.services import (
@@ -22,7 +28,6 @@ from qms.documents.services import (
     approve_revision,
     edit_draft,
     find_document,
-    withdraw_document,
 )
 from qms.extensions import db
 from qms.orders.models import Order
@@ -102,6 +107,7 @@ def document_page(register: str, status: int = 200, **forms):
         or ApproveForm(formdata=None, content_sha256=draft.content_hash() if draft else ""),
         acknowledge_form=forms.get("acknowledge_form") or AcknowledgeForm(formdata=None),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        review_form=forms.get("review_form") or ReviewForm(formdata=None),
         edit_form=forms.get("edit_form") or RevisionForm(formdata=None, obj=draft),
         may_edit=draft is not None and draft.prepared_by_id == current_user.id,
     ), status
@@ -241,22 +247,6 @@ def acknowledge(register: str, revision_id: int):
         return _again(register, "acknowledge_form", form, "password", str(exc))
     db.session.commit()
     flash(_("Recorded: you have read and understood it."), "success")
-    return redirect(url_for("documents.show", register=register))
-
-
-@blueprint.post("/standards/documents/<register>/withdraw")
-@requires("edit_order")
-def withdraw(register: str):
-    document = _document_or_404(register)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        return document_page(register, 422, withdraw_form=form)
-    try:
-        withdraw_document(document, actor=current_user, reason=form.reason.data)
-    except DocumentError as exc:
-        return _again(register, "withdraw_form", form, "reason", str(exc))
-    db.session.commit()
-    flash(_("The document was withdrawn; its revisions are kept."), "success")
     return redirect(url_for("documents.show", register=register))
 
 

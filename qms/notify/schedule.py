@@ -140,9 +140,9 @@ def _review_notices(today: date) -> int:
                         "document": status.document.label,
                         "register": status.document.register,
                         "revision": revision.revision,
-                        "due": {"date": revision.review_due.isoformat()},
+                        "due": {"date": status.review_due.isoformat()},
                     },
-                    dedupe_key=f"review:{revision.id}:{revision.review_due.isoformat()}:{user.id}",
+                    dedupe_key=f"review:{revision.id}:{status.review_due.isoformat()}:{user.id}",
                 )
             )
     return written

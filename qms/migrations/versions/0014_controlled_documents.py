@@ -30,6 +30,8 @@ GUARDS = [
     ("governing_revisions", "DELETE", None, "the revisions in force at a step are kept"),
     ("document_withdrawals", "UPDATE", None, "a withdrawal is kept as written"),
     ("document_withdrawals", "DELETE", None, "a withdrawal is kept as written"),
+    ("document_reviews", "UPDATE", None, "a review is kept as written"),
+    ("document_reviews", "DELETE", None, "a review is kept as written"),
 ]
 
 
@@ -154,11 +156,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_governing_revisions_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_governing_revisions_revision_id'), ['revision_id'], unique=False)
 
+    op.create_table('document_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=False),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=False),
+    sa.Column('next_review_due', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['revision_id'], ['document_revisions.id'], name=op.f('fk_document_reviews_revision_id_document_revisions')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_document_reviews_reviewed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_reviews'))
+    )
+    with op.batch_alter_table('document_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_reviews_revision_id'), ['revision_id'], unique=False)
+
     create_guards(op.get_bind().dialect.name)
 
 
 def downgrade():
     drop_guards(op.get_bind().dialect.name)
+    with op.batch_alter_table('document_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_reviews_revision_id'))
+
+    op.drop_table('document_reviews')
     with op.batch_alter_table('governing_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_governing_revisions_revision_id'))
         batch_op.drop_index(batch_op.f('ix_governing_revisions_order_id'))
