@@ -64,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
     from qms.auth.views import blueprint as auth
     from qms.customers.views import blueprint as customers
     from qms.dashboard.views import blueprint as dashboard
+    from qms.documents.upkeep_views import blueprint as upkeep
+    from qms.documents.views import blueprint as documents
     from qms.inbox.views import blueprint as inbox
     from qms.letterhead.views import blueprint as letterhead
     from qms.loyalty.views import blueprint as loyalty
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
         customers,
         packs,
         trace,
+        documents,
+        upkeep,
         workitems,
         letterhead,
         tokens,

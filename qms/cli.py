@@ -128,6 +128,7 @@ def register(app: Flask) -> None:
     from qms.auth.cli import init, users
     from qms.backup.cli import backup_command, restore_command
     from qms.demo import demo
+    from qms.documents.cli import documents
     from qms.notify.cli import notify
     from qms.orders.cli import advance, orders
     from qms.packs.cli import keys, pack
@@ -138,7 +139,7 @@ def register(app: Flask) -> None:
     from qms.workitems.cli import overdue
 
     commands = (init, users, audit, demo, orders, advance, pack, keys, trace, workflow, overdue)
-    for command in (*commands, notify, tokens, webhooks):
+    for command in (*commands, notify, tokens, webhooks, documents):
         app.cli.add_command(command)
     app.cli.add_command(backup_command, "backup")
     app.cli.add_command(restore_command, "restore")

@@ -30,6 +30,16 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "record_contributions": (SELECT, INSERT),  # who shaped a revision (independent approval)
     "contract_packs": (SELECT, INSERT),  # an issued pack is never re-rendered or withdrawn
     "blobs": (SELECT, INSERT),  # contents stored by SHA-256: another content is another blob
+    # Controlled documents: a signature, a reading, the revisions in force at a step and a
+    # withdrawal are evidence, written once.
+    "document_signatures": (SELECT, INSERT),
+    "document_acknowledgements": (SELECT, INSERT),
+    "governing_revisions": (SELECT, INSERT),
+    "document_withdrawals": (SELECT, INSERT),
+    "document_reviews": (SELECT, INSERT),  # a periodic review that changed nothing
+    # A draft revision is approved in place (the triggers refuse changing an approved
+    # one's content); a new revision is a new row, never deleted.
+    "document_revisions": (SELECT, INSERT, UPDATE),
     # The chain's single head row, made by the migration and moved on by each event.
     "audit_chain_head": (SELECT, UPDATE),
     # /healthz compares the schema with the migrations' head; only migrations write it.

@@ -14,6 +14,7 @@ from qms.auth.users import create_user
 from qms.customers.models import Contact, Customer
 from qms.demo_data import CUSTOMERS, LIBRARY_MEETINGS, ORDERS, record_fields
 from qms.demo_support import demo_support
+from qms.documents import demo as demo_documents
 from qms.extensions import db
 from qms.i18n import role_title
 from qms.orders.models import Order
@@ -41,6 +42,9 @@ HAPPY_PATH = [
     "approve_design",
     "close",
 ]
+# СТП-2-01 rev. 2 takes effect after the first three orders (so 2026-0002 and 2026-0003
+# show different revisions for the same step).
+SECOND_REVISION_AFTER = 3
 # Records engineers write (a manager approves them); managers write the rest (admin approves).
 ENGINEERING_RECORDS = {
     "technical_specification",
@@ -61,7 +65,12 @@ def demo(if_empty: bool) -> None:
     users = {username: _user(username, name, role, lang) for username, name, role, lang in USERS}
     customers = [_customer(spec) for spec in CUSTOMERS]
     made = 0
-    for number, title, customer_index, lang, value, (starts, due), target in ORDERS:
+    documents_loaded = demo_documents.first_revisions(users)
+    for index, (number, title, customer_index, lang, value, (starts, due), target) in enumerate(
+        ORDERS
+    ):
+        if documents_loaded and index == SECOND_REVISION_AFTER:
+            demo_documents.second_revision(users)  # the later orders run under it
         if db.session.scalar(select(func.count()).where(Order.number == number)):
             continue
         order = create_order(

@@ -3,6 +3,14 @@
 from qms.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from qms.auth.models import LoginThrottle, User
 from qms.customers.models import Contact, Customer
+from qms.documents.models import (
+    DocumentAcknowledgement,
+    DocumentReview,
+    DocumentRevision,
+    DocumentSignature,
+    DocumentWithdrawal,
+    GoverningRevision,
+)
 from qms.letterhead.models import Letterhead
 from qms.meetings.models import Communication, CommunicationRecord
 from qms.notify.models import Notification, NotificationSetting, OutboxMessage
@@ -32,6 +40,12 @@ __all__ = [
     "Contact",
     "ContractPack",
     "Customer",
+    "DocumentAcknowledgement",
+    "DocumentReview",
+    "DocumentRevision",
+    "DocumentSignature",
+    "DocumentWithdrawal",
+    "GoverningRevision",
     "Letterhead",
     "LoginThrottle",
     "Notification",

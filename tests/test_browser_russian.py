@@ -246,6 +246,7 @@ def every_page(app) -> list[str]:
     """Each page a GET reaches, for every order, record, item, customer and user there is."""
     from qms.customers.models import Customer
     from qms.records.models import Record
+    from qms.workflow.registry import catalogue
     from qms.workitems.models import WorkItem
 
     urls = []
@@ -264,6 +265,8 @@ def every_page(app) -> list[str]:
         urls += [f"/items/{n}" for n in db.session.scalars(select(WorkItem.number))]
         urls += [f"/customers/{i}" for i in db.session.scalars(select(Customer.id))]
         urls += [f"/admin/users/{i}" for i in db.session.scalars(select(User.id))]
+        urls += [f"/standards/documents/{r}" for r in catalogue().documents]
+        urls += ["/standards/documents/2.2.1.2.2?from=1&to=2"]  # two revisions compared
     return sorted(set(urls))
 
 

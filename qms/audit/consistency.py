@@ -50,6 +50,10 @@ def check_data_against_trail() -> tuple[list[str], dict[str, int]]:
         "users": _users(findings),
         "notes": _notes(findings),
     }
+    from qms.documents.consistency import approved_revision_findings  # documents use audit
+
+    messages, checked["document revisions"] = approved_revision_findings(db.session)
+    _add(findings, messages)
     return findings, checked
 
 

@@ -44,6 +44,7 @@ DATA_TITLES = {
     "stored files": _l("stored files"),
     "users": _l("users"),
     "notes": _l("audit notes"),
+    "document revisions": _l("approved document revisions"),
 }  # a rollback can contradict thousands of checkpoints: show a few, count all
 
 

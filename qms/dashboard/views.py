@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from qms.audit.models import AuditEvent
 from qms.database.faults import write_probe
+from qms.documents.queries import reviews_overdue
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
@@ -62,6 +63,7 @@ def index():
         overdue_items=overdue_items(),
         support_breaches=breaches(),
         clock_titles=CLOCK_TITLES,
+        overdue_reviews=reviews_overdue(),
         my_items=db.session.scalars(
             select(WorkItem)
             .where(WorkItem.owner_id == current_user.id, WorkItem.due_on.is_not(None))

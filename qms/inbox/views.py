@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import update
 
+from qms.documents.acknowledgements import unread
 from qms.extensions import db
 from qms.inbox.queries import (
     my_next_steps,
@@ -45,6 +46,7 @@ def index():
         to_sign=records_to_sign(current_user),
         items=my_work_items(current_user),
         steps=my_next_steps(current_user),
+        to_read=unread(current_user),
         today=utcnow().date(),
         form=FlaskForm(),
     )

@@ -64,4 +64,17 @@ KINDS: dict[str, Kind] = {
         _l("%(item)s “%(title)s”: the %(clock)s ran out at %(due)s."),
         True,
     ),
+    "document_to_read": Kind(
+        _l("A document to read"),
+        _l(
+            "%(actor)s approved %(document)s rev. %(revision)s, in force from %(date)s: "
+            "read it and acknowledge it."
+        ),
+        True,
+    ),
+    "review_overdue": Kind(
+        _l("Document review overdue"),
+        _l("%(document)s rev. %(revision)s was due for review on %(due)s."),
+        True,
+    ),
 }

@@ -116,6 +116,39 @@ def scan(today: date | None = None) -> int:
                 dedupe_key=f"overdue:{order.number}:{order.due_on.isoformat()}",
             )
         )
+    return written + _review_notices(today)
+
+
+def _review_notices(today: date) -> int:
+    """Each document past its review date: its approvers hear, once per review date."""
+    from qms.documents.queries import reviews_overdue
+    from qms.documents.services import APPROVERS
+
+    late = reviews_overdue(today)
+    if not late:
+        return 0
+    approvers = db.session.scalars(
+        select(User).where(User.is_active, User.role.in_(APPROVERS))
+    ).all()
+    written = 0
+    for status in late:
+        revision = status.in_force
+        for user in approvers:
+            written += _sent(
+                notify(
+                    user,
+                    "review_overdue",
+                    subject_type="document",
+                    subject_id=revision.id,
+                    params={
+                        "document": status.document.label,
+                        "register": status.document.register,
+                        "revision": revision.revision,
+                        "due": {"date": status.review_due.isoformat()},
+                    },
+                    dedupe_key=f"review:{revision.id}:{status.review_due.isoformat()}:{user.id}",
+                )
+            )
     return written
 
 

@@ -100,6 +100,8 @@ def link_for(notification: Notification) -> str:
         return _path("workitems.show", number=params.get("item", ""))
     if notification.subject_type == "order":
         return _path("orders.show", number=params.get("order", ""))
+    if notification.subject_type == "document":
+        return _path("documents.show", register=params.get("register", ""))
     return _path("inbox.index")
 
 

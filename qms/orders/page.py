@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from qms.audit.models import AuditEvent
 from qms.catalogue import Clause2000, Clause2015, Document, Step
+from qms.documents import governing
 from qms.orders.models import Order, SalesStage
 from qms.orders.queries import order_page_data
 from qms.orders.sales import PRE_CONTRACT_STATES, STAGES
@@ -63,6 +64,8 @@ class OrderView:
     items: list = field(default_factory=list)
     progress: list[tuple[StateDef, str]] = field(default_factory=list)  # done/current/ahead
     has_contract: bool = False  # an approved contract: changes and complaints make sense
+    # Per event, the revisions of the governing documents in force when it happened.
+    governed: dict[int, list] = field(default_factory=dict)
 
     @property
     def cancel_triggers(self) -> set[str]:
@@ -122,6 +125,7 @@ def order_view(number: str) -> OrderView | None:
         items=items,
         progress=_progress(definition, order.state, visited),
         has_contract=any(r.kind == "contract" and r.is_approved for r in records),
+        governed=governing.labelled_for_order(order.id),
     )
 
 

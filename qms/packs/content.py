@@ -22,6 +22,7 @@ from qms.auth.roles import ROLE_TITLES
 from qms.catalogue import Catalogue
 from qms.catalogue.model import clause_sort_key
 from qms.customers.services import CARD_FIELDS
+from qms.documents import governing
 from qms.extensions import db
 from qms.letterhead.services import current_letterhead
 from qms.orders.models import Order
@@ -201,7 +202,7 @@ def pack_content(order: Order) -> dict[str, Any]:
             revisions.extend(revision_changes(revs, definition, lang))
     customer = order.customer
     letterhead = current_letterhead().as_dict()
-    return {
+    content = {
         "amendments": contract_changes(order, lang),
         "revisions": revisions,
         "letterhead": letterhead,
@@ -234,6 +235,23 @@ def pack_content(order: Order) -> dict[str, Any]:
         "not_yet": missing,
         "manifest": sorted(register, key=lambda s: (s["signed_utc"], s["record"])),
         "clause_index": sorted(index.values(), key=lambda c: clause_sort_key(c["number"])),
+    }
+    # Only when some step ran under a loaded revision: a pack of an order run before
+    # any was loaded says exactly what it said before (same content, same hash).
+    if governed := _governing_revisions(order):
+        content["governing_revisions"] = governed
+    return content
+
+
+def _governing_revisions(order: Order) -> dict[str, list[dict[str, Any]]]:
+    """Per governing document, the revisions its steps were taken under, oldest first."""
+    found: dict[str, dict[int, str]] = {}
+    for rows in governing.captured_for_order(order.id).values():
+        for c in rows:
+            found.setdefault(c.register, {})[c.revision] = c.effective_from.isoformat()
+    return {
+        register: [{"revision": n, "effective_from": d} for n, d in sorted(revisions.items())]
+        for register, revisions in sorted(found.items())
     }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from qms.audit.trail import record_event
 from qms.auth.models import User
+from qms.documents import governing
 from qms.extensions import db
 from qms.i18n import lazy_text, role_titles
 from qms.notify.services import notify
@@ -60,23 +61,16 @@ def sign_record(
     """
     order = db.session.get(Order, record.order_id)
     kind = record_kind(order, record.kind)
-    meanings = signing_meanings(kind)
-    if meaning not in meanings:
-        raise RecordError(
-            _l(
-                "a signature on this record means one of: %(meanings)s",
-                meanings=", ".join(meanings),
-            )
-        )
-    if (refusal := sign_refusal(record, signer, kind)) is not None:
-        raise RecordError(refusal)
     content = record.content_hash()
-    if seen_sha256 != content:
-        raise RecordChanged(
-            _l("the record changed since you opened it; read it again before you sign")
-        )
-    if not signer.check_password(password or ""):
-        raise RecordError(_l("the password is not correct; the record was not signed"))
+    check_signature(
+        signer,
+        password=password,
+        meaning=meaning,
+        meanings=signing_meanings(kind),
+        refusal=sign_refusal(record, signer, kind),
+        seen_sha256=seen_sha256,
+        content_sha256=content,
+    )
     already = db.session.scalar(
         select(func.count()).where(
             Signature.record_id == record.id,
@@ -100,7 +94,7 @@ def sign_record(
     else:
         _claim_unchanged(record)
     db.session.flush()
-    record_event(
+    event = record_event(
         actor=signer,
         action="record.approved" if approving else "record.signed",
         entity_type="record",
@@ -109,8 +103,41 @@ def sign_record(
         changes={"meaning": meaning, "content_sha256": content, "revision": record.revision},
     )
     if approving:
+        governing.capture(event, governing.kind_documents(kind))
         _tell_contributors(record, order, "record_approved", signer)
     return signature
+
+
+def check_signature(
+    signer: User,
+    *,
+    password: str,
+    meaning: str,
+    meanings: tuple[str, ...],
+    refusal: str | None,
+    seen_sha256: str,
+    content_sha256: str,
+) -> None:
+    """The rules every electronic signature follows, on a record or on a controlled
+    document's revision: a meaning from `meanings`, no `refusal` (not an approver, a
+    contributor, already approved), exactly the content the signer was shown, and the
+    password re-entered. Raises RecordError, or RecordChanged (409) on changed content.
+    """
+    if meaning not in meanings:
+        raise RecordError(
+            _l(
+                "a signature on this record means one of: %(meanings)s",
+                meanings=", ".join(meanings),
+            )
+        )
+    if refusal is not None:
+        raise RecordError(refusal)
+    if seen_sha256 != content_sha256:
+        raise RecordChanged(
+            _l("the record changed since you opened it; read it again before you sign")
+        )
+    if not signer.check_password(password or ""):
+        raise RecordError(_l("the password is not correct; the record was not signed"))
 
 
 def signing_meanings(kind: RecordKind) -> tuple[str, ...]:

@@ -6,14 +6,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from qms.audit.titles import ACTION_TITLES
+from qms.documents.models import DocumentRevision
 from qms.extensions import db
 from qms.i18n import current_language
 from qms.orders.models import Order
 from qms.records.models import Record
-from qms.workflow.registry import registry
+from qms.workflow.registry import catalogue, registry
 from qms.workitems.models import WorkItem
 
-OTHER_GROUPS = ("record", "customer", "user", "pack", "audit")
+OTHER_GROUPS = ("record", "document", "customer", "user", "pack", "audit")
 
 
 def kind_choices() -> dict[str, str]:
@@ -47,6 +48,7 @@ def _titled(group: str) -> dict[str, str]:
 def _group_title(group: str) -> str:
     return {
         "record": _("Records"),
+        "document": _("Controlled documents"),
         "customer": _("Customers"),
         "user": _("Users"),
         "pack": _("Contract packs"),
@@ -75,6 +77,19 @@ def subjects(events) -> dict[tuple[str, int], tuple[str, str]]:
         ):
             label = _("“%(title)s”, revision %(n)s", title=title, n=revision)
             found[("record", record_id)] = (label, f"/records/{record_id}")
+    if ids.get("document"):
+        for revision_id, register, revision in db.session.execute(
+            select(DocumentRevision.id, DocumentRevision.register, DocumentRevision.revision).where(
+                DocumentRevision.id.in_(ids["document"])
+            )
+        ):
+            document = catalogue().documents.get(register)
+            label = _(
+                "%(document)s rev. %(n)s",
+                document=document.label if document else register,
+                n=revision,
+            )
+            found[("document", revision_id)] = (label, f"/standards/documents/{register}")
     item_ids = set().union(*(v for k, v in ids.items() if k in registry().names()), set())
     if item_ids:
         for item_id, workflow, number in db.session.execute(

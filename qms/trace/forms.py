@@ -16,6 +16,10 @@ class TraceFilterForm(FlaskForm):
     state = SelectField(_l("State"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional(), sane_date])
     date_to = DateField(_l("To"), validators=[Optional(), sane_date])
+    # Orders with a step taken (or a record approved) under this document revision.
+    revision = SelectField(
+        _l("Under revision"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
 
 
 class EventFilterForm(FlaskForm):

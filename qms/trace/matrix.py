@@ -21,6 +21,7 @@ from qms.audit.models import AuditEvent
 from qms.catalogue import Catalogue
 from qms.catalogue.model import clause_sort_key
 from qms.customers.models import Customer
+from qms.documents.models import GoverningRevision
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record
@@ -117,6 +118,7 @@ def order_query(
     state: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    revision_id: int | None = None,
 ) -> Select:
     query = select(Order.id, Order.number, Order.title, Customer.name, Order.state).join(
         Customer, Customer.id == Order.customer_id
@@ -129,6 +131,14 @@ def order_query(
         query = query.where(func.date(Order.created_at) >= date_from)
     if date_to:
         query = query.where(func.date(Order.created_at) <= date_to)
+    if revision_id:  # a step taken or a record approved under this document revision
+        query = query.where(
+            Order.id.in_(
+                select(GoverningRevision.order_id).where(
+                    GoverningRevision.revision_id == revision_id
+                )
+            )
+        )
     return query.order_by(Order.number)
 
 

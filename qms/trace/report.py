@@ -10,6 +10,8 @@ from flask_babel import force_locale
 
 from qms.audit.verify import verify_trail
 from qms.auth.models import User
+from qms.documents import governing
+from qms.documents.queries import STATUS_TITLES, document_statuses
 from qms.i18n import command_language, role_title
 from qms.timeutil import utcnow
 from qms.trace.matrix import build_matrix
@@ -45,6 +47,10 @@ def audit_report_pdf(
             language=language,
             kind_title=lambda k: kinds[k].title.get(language) if k in kinds else k,
             role_title=role_title,
+            documents=document_statuses().values(),
+            status_titles=STATUS_TITLES,
+            governed_orders=governing.orders_per_revision(),
+            today=utcnow().date(),
         )
     from qms.packs.render import render_pdf  # WeasyPrint loads when a report is printed
 

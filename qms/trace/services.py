@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from qms.audit.models import AuditEvent
 from qms.audit.trail import record_event
 from qms.auth.models import User
 from qms.database.limits import check_date
+from qms.documents import governing
 from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record, Signature
@@ -88,6 +89,8 @@ class StepEvidence:
     clauses_2015: list
     records: list[Record]
     missing_kinds: tuple[str, ...] = ()  # required by steps taken, with no approved record
+    # The revisions of its governing documents in force when it was carried out.
+    revisions: list = field(default_factory=list)
 
     @property
     def evidenced(self) -> bool:
@@ -125,6 +128,7 @@ def compliance(order: Order):
         if e.entity_type == "order" and e.from_state
     )
     required = {kind for t in taken if t is not None for kind in t.requires}
+    governed = governing.labelled_for_order(order.id)
     steps = []
     for number, step in cat.steps.items():
         states = definition.states_for_step(number)
@@ -141,6 +145,7 @@ def compliance(order: Order):
                 clauses_2015=cat.step_clauses_2015(step),
                 records=[r for r in records if r.kind in kinds],
                 missing_kinds=tuple(sorted((kinds & required) - approved)),
+                revisions=_revisions_for(step, states, kinds, records, events, governed),
             )
         )
     notes = db.session.scalars(
@@ -150,3 +155,18 @@ def compliance(order: Order):
         .order_by(AuditNote.id)
     ).all()
     return definition, steps, events, notes
+
+
+def _revisions_for(step, states, kinds, records, events, governed) -> list:
+    """The revisions of the step's documents captured when the order left one of its
+    states or one of its records was approved, each once."""
+    record_ids = {r.id for r in records if r.kind in kinds}
+    found: dict[tuple[str, int], object] = {}
+    for e in events:
+        if (e.entity_type == "order" and e.from_state in states) or (
+            e.entity_type == "record" and e.entity_id in record_ids
+        ):
+            for g in governed.get(e.id, ()):
+                if g.register in step.documents:
+                    found.setdefault((g.register, g.revision), g)
+    return list(found.values())

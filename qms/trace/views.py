@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from qms.audit.verify import DATA_TITLES, verify_trail
 from qms.customers.models import Customer
+from qms.documents.governing import revision_choices
+from qms.documents.queries import reviews_overdue
 from qms.extensions import db
 from qms.orders.services import OrderError, get_order
 from qms.trace.export import to_csv, to_json, to_xlsx
@@ -35,6 +37,7 @@ def _trace_form() -> tuple[TraceFilterForm, bool]:
     form.state.choices = options(
         {"": _("any state")} | {n: s.title.get(current_user.language) for n, s in states.items()}
     )
+    form.revision.choices = options({"": _("any revision")} | revision_choices())
     return form, form.validate()
 
 
@@ -44,6 +47,7 @@ def _filters(form: TraceFilterForm) -> dict:
         "state": valid_data(form.state) or None,
         "date_from": valid_data(form.date_from),
         "date_to": valid_data(form.date_to),
+        "revision_id": valid_data(form.revision),
     }
 
 
@@ -90,6 +94,7 @@ def standards():
         complete_2000=complete_2000,
         complete_documents=complete_documents,
         order_count=len(matrix.orders),
+        overdue_reviews=reviews_overdue(),
     )
 
 

@@ -62,6 +62,7 @@ _TRANSITION_KEYS = {
     "reason_required",
     "inputs",
     "not_by",
+    "requires_acknowledgement",
 }
 
 
@@ -299,4 +300,5 @@ class _Parser:
             roles=allowed,
             requires=requires,
             reason_required=bool(spec.get("reason_required", False)),
+            requires_acknowledgement=bool(spec.get("requires_acknowledgement", False)),
         )

@@ -23,6 +23,7 @@ from transitions import Machine, MachineError
 from qms.audit.models import AuditEvent
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
+from qms.documents import acknowledgements, governing
 from qms.extensions import db
 from qms.i18n import lazy_text, role_title, role_titles
 from qms.timeutil import utcnow
@@ -176,6 +177,12 @@ def refusals(
         if input_problems is None:
             input_problems = clean_inputs(definition, transition, values or {})[1]
         problems.extend(input_problems)
+    if transition.requires_acknowledgement:
+        problems.extend(
+            acknowledgements.unread_problems(
+                actor, governing.state_documents(definition, item.state)
+            )
+        )
     for other in transition.not_by:
         if _last_actor(item, noun, other) == actor.id:
             problems.append(
@@ -281,7 +288,7 @@ def fire(
     if not _write_move(item, moved):
         db.session.rollback()
         raise _concurrent(item, entity_type) from None
-    return record_event(
+    event = record_event(
         actor=actor,
         action=f"{entity_type}.{trigger}",
         entity_type=entity_type,
@@ -292,6 +299,9 @@ def fire(
         changes=inputs,
         reason=reason.strip() if reason else None,
     )
+    # The revisions of the documents governing the work just done, as they stood now.
+    governing.capture(event, governing.state_documents(definition, from_state))
+    return event
 
 
 def _action_title(transition: TransitionDef) -> LazyString:

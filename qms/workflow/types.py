@@ -60,6 +60,8 @@ class TransitionDef:
     reason_required: bool
     inputs: tuple[str, ...] = ()  # work-item fields the actor must fill in
     not_by: tuple[str, ...] = ()  # triggers whose actor may not fire this one
+    # The actor must have acknowledged the revisions in force of the governing documents.
+    requires_acknowledgement: bool = False
 
 
 @dataclass(frozen=True)

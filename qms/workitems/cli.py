@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from qms.audit.titles import state_title, workflow_title
 from qms.auth.models import User
+from qms.documents.queries import reviews_overdue
+from qms.documents.services import APPROVERS as REVIEWERS
 from qms.extensions import db
+from qms.i18n import current_language
 from qms.orders.models import Order
 from qms.orders.queries import overdue_clause
 from qms.support.services import breaches
@@ -69,6 +72,18 @@ def overdue(fmt: str, owner: str | None) -> None:
             }
             for o in db.session.scalars(orders)
         ]
+    if user is None or user.role in REVIEWERS:
+        rows += [
+            {
+                "number": s.document.label,
+                "kind": "document_review",
+                "title": s.document.title.get(current_language()),
+                "state": s.status,
+                "due_on": s.review_due.isoformat(),
+                "owner": None,
+            }
+            for s in reviews_overdue()
+        ]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -77,6 +92,9 @@ def overdue(fmt: str, owner: str | None) -> None:
         return
     # The table is for people (titles in their language); the JSON above keeps the codes.
     for row in rows:
+        if row["kind"] == "document_review":
+            click.echo(f"{row['due_on']}  {row['number']:<14} {_('Review due')}: {row['title']}")
+            continue
         click.echo(
             f"{row['due_on']}  {row['number']:<14} {workflow_title(row['kind']):<22} "
             f"{state_title(row['kind'], row['state']):<24} {row['owner'] or '-':<10} {row['title']}"
