@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    anchoring,
     pack_render,
     pages,
     serving_ratio,
@@ -22,6 +23,7 @@ from bench.common import SCRATCH
 
 BENCHMARKS = [
     transitions,
+    anchoring,
     verify_trail,
     trace_matrix,
     startup,
