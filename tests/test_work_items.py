@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from qms.extensions import db
@@ -67,8 +68,12 @@ def test_a_contract_change_is_analysed_agreed_and_incorporated(team, signed):
     ).all()
     assert {r.kind for r in reopened} == {"requirements_review", "contract"}
     assert all(not r.is_approved and "CC-" in r.revision_reason for r in reopened)
-    with pytest.raises(TransitionRefused, match="must be approved again first"):
+    with pytest.raises(TransitionRefused, match="must be approved again first") as refused:
         advance_item(change, "incorporate", team["manager"])
+    with force_locale("ru"):  # the reader's language, not the one it was raised in
+        words = str(refused.value)
+    assert "сначала нужно снова утвердить" in words and "редакция 2" in words
+    assert "must" not in words and "rev." not in words
     from qms.records.signing import sign_record
 
     for record in reopened:

@@ -251,7 +251,7 @@ def fire(
     db.session.flush()
     definition = definition_for(item)
     transition = definition.transition(trigger)
-    action = _action_title(transition) if transition else trigger
+    action = action_title(transition) if transition else trigger
     if expected_version is not None and expected_version != item.version:
         raise _concurrent(item, entity_type)
     statuses = requirement_statuses(item, definition, transition) if transition else []
@@ -304,7 +304,7 @@ def fire(
     return event
 
 
-def _action_title(transition: TransitionDef) -> LazyString:
+def action_title(transition: TransitionDef) -> LazyString:
     """ "accept the enquiry": the transition's title, lower-cased, in the reader's language."""
 
     def render() -> str:

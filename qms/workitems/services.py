@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -191,8 +191,10 @@ def advance_item(
     definition = definition_of(item.workflow_version)
     support = request_of(item)
     if support is not None and trigger == "escalate" and support.line >= 3:
-        title = definition.transition("escalate").title.en.lower()
-        raise TransitionRefused(title, ["the request is already with the third line"])
+        raise TransitionRefused(
+            engine.action_title(definition.transition("escalate")),
+            [_l("the request is already with the third line")],
+        )
     from_state = item.state
     if item.workflow == "contract-change" and trigger == "incorporate":
         _check_reopened_records_approved(item, definition)
@@ -296,9 +298,16 @@ def _check_reopened_records_approved(item: WorkItem, definition) -> None:
     kinds = reopened_kinds(item.data or {})
     drafts = [r for r in _latest_records(item.order_id, kinds) if not r.is_approved]
     if drafts:
-        names = ", ".join(f"'{r.title}' rev. {r.revision}" for r in drafts)
-        title = definition.transition("incorporate").title.en.lower()
-        raise TransitionRefused(title, [f"{names} must be approved again first"])
+        names = LazyString(
+            lambda: ", ".join(
+                str(_l("“%(title)s” rev. %(revision)s", title=r.title, revision=r.revision))
+                for r in drafts
+            )
+        )
+        raise TransitionRefused(
+            engine.action_title(definition.transition("incorporate")),
+            [_l("%(records)s must be approved again first", records=names)],
+        )
 
 
 def overdue_items(today: date | None = None, owner: User | None = None):
