@@ -295,6 +295,41 @@ def test_complaint_due_dates_respect_the_new_year_holidays(team, signed):
     assert add_working_days(date(2025, 12, 30), 10) == date(2026, 1, 23)
 
 
+def test_an_order_due_on_a_day_off_is_late_only_after_the_next_working_day(team, signed):
+    from qms.orders.models import Order
+    from qms.orders.queries import overdue_clause
+
+    def overdue_on(day: date) -> bool:
+        return signed.id in db.session.scalars(select(Order.id).where(*overdue_clause(day)))
+
+    signed.due_on = date(2025, 12, 31)  # a transferred day off before the New Year holidays
+    db.session.commit()
+    assert not overdue_on(date(2026, 1, 9))  # still the holidays
+    assert not overdue_on(date(2026, 1, 12))  # Monday: the first working day, due today
+    assert overdue_on(date(2026, 1, 13))
+    signed.due_on = date(2026, 11, 21)  # a Saturday
+    db.session.commit()
+    assert not overdue_on(date(2026, 11, 23)) and overdue_on(date(2026, 11, 24))
+    signed.due_on = date(2026, 11, 19)  # a Thursday: late from Friday, as before
+    db.session.commit()
+    assert not overdue_on(date(2026, 11, 19)) and overdue_on(date(2026, 11, 20))
+
+
+def test_work_items_are_late_by_the_same_calendar(team, signed):
+    complaint = open_item(
+        "complaint",
+        team["manager"],
+        title="Под праздники",
+        order=signed,
+        channel="email",
+        received_on=date(2026, 11, 20),
+    )
+    complaint.due_on = date(2026, 11, 22)  # a Sunday
+    db.session.commit()
+    assert complaint not in overdue_items(today=date(2026, 11, 23))
+    assert complaint in overdue_items(today=date(2026, 11, 24))
+
+
 def test_a_corrective_action_due_on_a_holiday_moves_to_the_next_working_day(team, signed):
     action = open_item("corrective-action", team["manager"], title="КД", source="other")
     advance_item(action, "analyse", team["engineer"], values={"root_cause": "x"})

@@ -18,7 +18,7 @@ from qms.extensions import db
 from qms.i18n import current_language
 from qms.support.models import PRIORITIES
 from qms.support.services import request_of
-from qms.timeutil import utcnow
+from qms.workcalendar.calendar import overdue_before
 from qms.workflow.registry import definition_of
 from qms.workitems.models import WorkItem
 from qms.workitems.services import (
@@ -128,7 +128,7 @@ def item_json(item: WorkItem) -> dict:
         "source": item.source,
         "received_on": item.received_on,
         "due_on": item.due_on,
-        "overdue": bool(item.due_on and item.due_on < utcnow().date() and not state.final),
+        "overdue": bool(item.due_on and item.due_on < overdue_before() and not state.final),
         "owner": item.owner,
         "state": item.state,
         "state_title": state.title.get(current_language()),
@@ -174,7 +174,7 @@ def list_items(args):
     if args.get("state"):
         query = query.where(WorkItem.state == args["state"])
     if args["overdue"]:
-        query = query.where(WorkItem.due_on < utcnow().date())
+        query = query.where(WorkItem.due_on < overdue_before())
     page = db.paginate(query, page=args["page"], per_page=per_page(args), error_out=False)
     return paged(page) | {"items": [item_json(i) for i in page.items]}
 

@@ -34,7 +34,7 @@ from qms.orders.services import (
     get_order,
     parse_value,
 )
-from qms.timeutil import utcnow
+from qms.workcalendar.calendar import overdue_before
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import definition_of
 
@@ -102,7 +102,7 @@ def order_json(order: Order) -> dict:
         "state": order.state,
         "state_title": state.title.get(current_language()),
         "is_final": state.final,
-        "overdue": bool(order.due_on and order.due_on < utcnow().date() and not state.final),
+        "overdue": bool(order.due_on and order.due_on < overdue_before() and not state.final),
         "workflow": f"{definition.name} v{definition.version}",
         "created_at": order.created_at,
         "state_changed_at": order.state_changed_at,

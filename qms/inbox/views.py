@@ -20,6 +20,7 @@ from qms.notify.models import Notification, NotificationSetting
 from qms.notify.services import link_for, render, wants_email
 from qms.timeutil import utcnow
 from qms.web.permissions import requires
+from qms.workcalendar.calendar import overdue_before
 
 blueprint = Blueprint("inbox", __name__)
 
@@ -47,7 +48,7 @@ def index():
         items=my_work_items(current_user),
         steps=my_next_steps(current_user),
         to_read=unread(current_user),
-        today=utcnow().date(),
+        late_before=overdue_before(),
         form=FlaskForm(),
     )
 

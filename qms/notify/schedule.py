@@ -19,7 +19,7 @@ from qms.orders.models import Order
 from qms.orders.queries import FINAL_STATES
 from qms.support.services import CLOCK_TITLES, breaches, in_both_languages
 from qms.timeutil import utcnow
-from qms.workcalendar.calendar import add_working_days, working_days_between
+from qms.workcalendar.calendar import add_working_days, overdue_before, working_days_between
 from qms.workflow.registry import definition_of
 from qms.workitems.models import WorkItem
 
@@ -96,7 +96,11 @@ def scan(today: date | None = None) -> int:
     written += _support_breaches()
     orders = db.session.scalars(
         select(Order)
-        .where(Order.due_on.is_not(None), Order.due_on < today, Order.state.not_in(FINAL_STATES))
+        .where(
+            Order.due_on.is_not(None),
+            Order.due_on < overdue_before(today),
+            Order.state.not_in(FINAL_STATES),
+        )
         .options(joinedload(Order.manager))
     ).all()
     for order in orders:

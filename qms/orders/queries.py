@@ -15,7 +15,7 @@ from qms.extensions import db
 from qms.orders.models import Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Record, Signature
-from qms.timeutil import utcnow
+from qms.workcalendar.calendar import overdue_before
 
 FINAL_STATES = ("closed", "declined", "cancelled")
 
@@ -56,8 +56,7 @@ def filtered_orders(f: OrderFilter) -> Select:
 
 
 def overdue_clause(today: date | None = None):
-    today = today or utcnow().date()
-    return (Order.due_on < today, Order.state.not_in(FINAL_STATES))
+    return (Order.due_on < overdue_before(today), Order.state.not_in(FINAL_STATES))
 
 
 def order_page_data(number: str):

@@ -13,6 +13,7 @@ from qms.web.errors import register_error_pages
 from qms.web.inputs import DatabaseIntConverter
 from qms.web.permissions import can
 from qms.web.security import init_security_headers
+from qms.workcalendar.calendar import overdue_before
 
 LANGUAGES = ("en", "ru")
 
@@ -88,9 +89,7 @@ def _state_of(order):
 
 
 def _is_overdue(order) -> bool:
-    from qms.timeutil import utcnow
-
-    return bool(order.due_on and order.due_on < utcnow().date() and not _state_of(order).final)
+    return bool(order.due_on and order.due_on < overdue_before() and not _state_of(order).final)
 
 
 def _reject_page(args: dict) -> dict:

@@ -154,6 +154,25 @@ def next_working_day(day: date) -> date:
     return day if calendar.is_working_day(day) else calendar.add_working_days(day, 1)
 
 
+def overdue_before(today: date | None = None) -> date:
+    """What is due before this day is overdue today.
+
+    A due date on a day off is met on the next working day, so something due on a
+    Saturday (or in the New Year holidays) is late only once that working day has passed:
+    the cut-off is the day after the last working day before today.
+    """
+    from qms.timeutil import utcnow
+
+    calendar = working_calendar()
+    today = today or utcnow().date()
+    day = today - timedelta(days=1)
+    for _ in range(366):  # an administrator could mark a whole year off
+        if calendar.is_working_day(day):
+            break
+        day -= timedelta(days=1)
+    return day + timedelta(days=1)
+
+
 def working_days_between(start: date, end: date) -> int:
     return working_calendar().working_days_between(start, end)
 

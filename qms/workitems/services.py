@@ -29,7 +29,7 @@ from qms.records.services import revise_record
 from qms.support.clocks import after_transition, start_clocks
 from qms.support.services import SupportError, check_priority, escalate, request_of
 from qms.timeutil import utcnow
-from qms.workcalendar.calendar import add_working_days, next_working_day
+from qms.workcalendar.calendar import add_working_days, next_working_day, overdue_before
 from qms.workflow import engine
 from qms.workflow.engine import TransitionRefused
 from qms.workflow.registry import definition_of, pin_version, registry
@@ -311,11 +311,11 @@ def _check_reopened_records_approved(item: WorkItem, definition) -> None:
 
 
 def overdue_items(today: date | None = None, owner: User | None = None):
-    today = today or utcnow().date()
+    late_before = overdue_before(today)
     # Support requests are overdue by the hour: qms.support.services.breaches.
     query = (
         select(WorkItem)
-        .where(WorkItem.due_on < today, WorkItem.workflow != "support-request")
+        .where(WorkItem.due_on < late_before, WorkItem.workflow != "support-request")
         .order_by(WorkItem.due_on)
     )
     if owner is not None:

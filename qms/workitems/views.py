@@ -17,10 +17,10 @@ from qms.extensions import db
 from qms.orders.models import Order
 from qms.records.models import Record
 from qms.support.views import support_panel
-from qms.timeutil import utcnow
 from qms.web.inputs import id_from, page_number
 from qms.web.permissions import requires
 from qms.web.validators import date_range_message
+from qms.workcalendar.calendar import overdue_before
 from qms.workflow.engine import ConcurrentChange, TransitionRefused
 from qms.workflow.registry import definition_of, registry
 from qms.workitems.models import WorkItem
@@ -75,7 +75,7 @@ def index():
     if state:
         query = query.where(WorkItem.state == state)
     if overdue:
-        query = query.where(WorkItem.due_on < utcnow().date())
+        query = query.where(WorkItem.due_on < overdue_before())
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     definitions = {name: registry().latest(name) for name in WORKFLOWS}
     # The state filter offers the states of the kind chosen, or of every kind.
@@ -92,7 +92,7 @@ def index():
         overdue=overdue,
         definitions=definitions,
         states=states,
-        today=utcnow().date(),
+        late_before=overdue_before(),
     )
 
 
@@ -199,7 +199,7 @@ def show(number: str):
         events=events,
         children=children,
         users=users,
-        today=utcnow().date(),
+        late_before=overdue_before(),
         record_kinds=kinds,
         channels=CHANNEL_TITLES,
         sources=SOURCE_TITLES,
