@@ -13,7 +13,7 @@ class Bar:
     text: str
 
 
-def bar_chart(bars: list[Bar], title: str, width: int = 360, height: int = 180) -> str:
+def bar_chart(bars: list[Bar], title: str, width: int = 440, height: int = 200) -> str:
     """An SVG bar chart of shares (0..1), each bar labelled with its text and period."""
     from markupsafe import escape
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -55,6 +55,7 @@ def init_web(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=_money,
+        hours=_hours,
         date=_date,
         datetime=_datetime,
         text=_text,
@@ -75,6 +76,11 @@ def _date(value) -> str:
 
 def _datetime(value) -> str:
     return "—" if value is None else format_datetime(value, "medium")
+
+
+def _hours(value) -> str:
+    """Working hours as people write them: "15,5" in Russian, "15.5" in English."""
+    return "—" if value is None else format_decimal(round(float(value), 2), "#,##0.##")
 
 
 def _text(value) -> str:
