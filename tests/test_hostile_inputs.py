@@ -29,7 +29,7 @@ GETS = [
     ("/customers/3000000000", 404, "There is no such page"),
     ("/orders/{order}/packs/3000000000.pdf", 404, "There is no such page"),
     (f"/orders?page={10**25}", 404, "There is no such page"),
-    (f"/audit/events?page={10**25}", 404, "There is no such page"),
+    (f"/audit/events?before={10**25}", 404, "There is no such page"),
     (f"/items?page={10**25}", 404, "There is no such page"),
     (f"/orders?manager_id={HUGE}", 400, "Not a valid choice"),
     ("/orders?manager_id=3000000000", 400, "Not a valid choice"),

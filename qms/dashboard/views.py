@@ -50,8 +50,8 @@ def _my_orders(limit=10):
 @requires("view")
 def index():
     definition = registry().latest("customer-order")
-    counts = counts_by_state()
-    stages = [(name, state, counts.get(name, 0)) for name, state in definition.states.items()]
+    counts = counts_by_state(list(definition.states))
+    stages = [(name, state, *counts[name]) for name, state in definition.states.items()]
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(15)).all()
     return render_template(
         "dashboard.html",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.database.limits import InputRefused
+from qms.database.paging import bounded_page
 from qms.database.retry import commit_retrying
 from qms.extensions import db
 from qms.orders.editing import edit_order
@@ -60,11 +61,8 @@ def index():
         manager_id=valid_data(form.manager_id),
         overdue=bool(form.overdue.data),
     )
-    page = db.paginate(
-        filtered_orders(filters),
-        page=page_number(),
-        per_page=current_app.config["QMS_PAGE_SIZE"],
-        error_out=False,
+    page = bounded_page(
+        filtered_orders(filters), page_number(), current_app.config["QMS_PAGE_SIZE"]
     )
     return render_template(
         "orders/index.html", form=form, page=page, states=_state_choices()

@@ -9,7 +9,9 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from qms.audit.changes import change_lines, changes_json
+from qms.audit.models import AuditEvent
 from qms.audit.titles import event_title, state_title
+from qms.database.paging import keyset_page
 from qms.extensions import db
 from qms.spreadsheet import safe_row
 from qms.trace.events import kind_choices, subjects
@@ -17,7 +19,7 @@ from qms.trace.forms import EventFilterForm
 from qms.trace.services import EventFilter, events_query
 from qms.trace.views import blueprint
 from qms.web.choices import options
-from qms.web.inputs import page_number, valid_data
+from qms.web.inputs import sequence_number, valid_data
 from qms.web.permissions import requires
 from qms.web.validators import errors_in_words
 
@@ -37,8 +39,11 @@ def _event_filter(form: EventFilterForm) -> EventFilter:
 def events():
     form = _events_form()
     valid = form.validate()
-    page = db.paginate(
-        events_query(_event_filter(form)), page=page_number(), per_page=50, error_out=False
+    page = keyset_page(
+        events_query(_event_filter(form)),
+        AuditEvent.seq,
+        before=sequence_number("before"),
+        after=sequence_number("after"),
     )
     return render_template(
         "trace/events.html",
@@ -46,7 +51,7 @@ def events():
         page=page,
         subjects=subjects(page.items),
         change_lines=change_lines,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args={k: v for k, v in request.args.items() if k not in ("page", "before", "after")},
     ), 200 if valid else 400
 
 

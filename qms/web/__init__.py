@@ -55,6 +55,7 @@ def init_web(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=_money,
+        number=lambda value: format_decimal(value),
         hours=_hours,
         date=_date,
         datetime=_datetime,

@@ -49,6 +49,17 @@ def page_number() -> int:
     return max(int(text), 1)
 
 
+def sequence_number(name: str) -> int | None:
+    """A sequence number in the query string (`before`, `after`): None when absent or not a
+    number, 404 past what the column holds."""
+    text = request.args.get(name, "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > 19 or int(text) > 2**63 - 1:
+        abort(404)
+    return int(text)
+
+
 def valid_data(field):
     """A filter field's value if it passed validation, else None: a search page shows the
     error next to the field and does not hand the database a value it cannot take."""
