@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
+from qms.audit.approvals import approval_findings, approvals_in_trail
 from qms.audit.models import AuditEvent
 from qms.audit.titles import state_title
 from qms.auth.models import User
@@ -114,14 +115,7 @@ def _states(findings, model, entity_type_of, label_of) -> int:
 
 
 def _approved_records(findings) -> int:
-    approvals = {
-        entity_id: (changes.get("content_sha256"), seq)
-        for entity_id, changes, seq in db.session.execute(
-            select(AuditEvent.entity_id, AuditEvent.changes, AuditEvent.seq).where(
-                AuditEvent.action == "record.approved"
-            )
-        )
-    }
+    approvals = approvals_in_trail(db.session, "record.approved")
     records = db.session.scalars(
         select(Record).options(selectinload(Record.attachments)).order_by(Record.id)
     ).all()
@@ -134,34 +128,10 @@ def _approved_records(findings) -> int:
             kind=kinds[record.kind].title.get(current_language()) if record.kind in kinds else "",
             n=record.revision,
         )
-        approval = approvals.get(record.id)
-        if not record.is_approved:
-            if approval is not None:
-                messages.append(
-                    _l(
-                        "%(record)s was approved (event #%(seq)s) but is now a draft",
-                        record=label,
-                        seq=approval[1],
-                    )
-                )
-            continue
-        now = record.content_hash()
-        if approval is None:
-            messages.append(
-                _l("%(record)s is approved but the trail holds no approval of it", record=label)
-            )
-        elif approval[0] != now:
-            messages.append(
-                _l(
-                    "%(record)s now hashes %(now)s…, but it was approved (event #%(seq)s) as "
-                    "%(then)s…: its content or files changed after approval",
-                    record=label,
-                    now=now[:16],
-                    seq=approval[1],
-                    then=str(approval[0])[:16],
-                )
-            )
-        elif record.content_sha256 != now:
+        now = record.content_hash() if record.is_approved else None
+        found = approval_findings(label, approvals.get(record.id), now)
+        messages += found
+        if record.is_approved and not found and record.content_sha256 != now:
             messages.append(
                 _l(
                     "%(record)s: its stored content hash no longer matches its content",
