@@ -150,19 +150,8 @@ def prepare(register: str):
     form = RevisionForm()
     if not form.validate_on_submit():
         return document_page(register, 422, revision_form=form)
-    upload = form.file.data
-    content = upload.read() if upload and upload.filename else None
     try:
-        revision = add_revision(
-            document,
-            author=current_user,
-            summary=form.summary.data,
-            body=form.body.data or "",
-            filename=upload.filename if content else None,
-            content=content,
-            effective_from=form.effective_from.data,
-            review_months=form.review_months.data,
-        )
+        revision = add_revision(document, author=current_user, **_revision_fields(form))
     except DocumentError as exc:
         return _again(register, "revision_form", form, "summary", str(exc))
     db.session.commit()
@@ -172,6 +161,20 @@ def prepare(register: str):
     return redirect(url_for("documents.show", register=register))
 
 
+def _revision_fields(form: RevisionForm) -> dict:
+    """What a new revision or an edited draft takes from the form (a file, or the text)."""
+    upload = form.file.data
+    content = upload.read() if upload and upload.filename else None
+    return {
+        "summary": form.summary.data,
+        "body": form.body.data or "",
+        "filename": upload.filename if content else None,
+        "content": content,
+        "effective_from": form.effective_from.data,
+        "review_months": form.review_months.data,
+    }
+
+
 @blueprint.post("/standards/documents/<register>/revisions/<int:revision_id>/edit")
 @requires("write_record")
 def edit(register: str, revision_id: int):
@@ -179,19 +182,8 @@ def edit(register: str, revision_id: int):
     form = RevisionForm()
     if not form.validate_on_submit():
         return document_page(register, 422, edit_form=form)
-    upload = form.file.data
-    content = upload.read() if upload and upload.filename else None
     try:
-        edit_draft(
-            revision,
-            editor=current_user,
-            summary=form.summary.data,
-            body=form.body.data or "",
-            filename=upload.filename if content else None,
-            content=content,
-            effective_from=form.effective_from.data,
-            review_months=form.review_months.data,
-        )
+        edit_draft(revision, editor=current_user, **_revision_fields(form))
     except DocumentError as exc:
         if revision.prepared_by_id != current_user.id:  # no edit form on their page
             flash(str(exc), "error")
