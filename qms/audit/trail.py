@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
@@ -14,12 +14,12 @@ from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy.exc import DBAPIError
 
 from qms.audit.chain_rows import canonical_json
 from qms.audit.models import event_payload
 from qms.audit.origin import current_origin
 from qms.auth.models import User
+from qms.database.driver import placeholder, run, stored_time
 from qms.extensions import db
 from qms.timeutil import utcnow
 
@@ -130,14 +130,12 @@ def record_event(
 def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> RecordedEvent:
     """Append one event on `connection`: claim the head, insert, advance the head."""
     # Claim the chain head first: this write lock serialises every appender. The three
-    # statements go to the driver's cursor on the session's connection (so in its
-    # transaction): this runs once per change, on the hot path, where SQLAlchemy's work
-    # per statement costs several times the database's. Its errors are raised as
-    # SQLAlchemy's, as every other statement's are.
+    # statements go to the driver's cursor (qms.database.driver): this runs once per
+    # change, on the hot path.
     statements = _statements(connection.dialect)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        seq, prev_hash = _run(cursor, connection.dialect, statements[0], ()).fetchone()
+        seq, prev_hash = run(cursor, connection.dialect, statements[0], ()).fetchone()
         occurred_at = utcnow()
         values = {
             "seq": seq,
@@ -149,10 +147,10 @@ def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> 
         values["hash"] = event_hash(prev_hash, event_payload(SimpleNamespace(**values)))
         values["mac"] = event_mac(key, values["hash"])
         row = [values[name] for name in EVENT_COLUMNS]
-        row[1] = _stored_time(connection.dialect, occurred_at)
+        row[1] = stored_time(connection.dialect, occurred_at)
         row[10] = json.dumps(values["changes"])  # as the JSON column serialises it
-        (event_id,) = _run(cursor, connection.dialect, statements[1], row).fetchone()
-        _run(cursor, connection.dialect, statements[2], (values["hash"],))
+        (event_id,) = run(cursor, connection.dialect, statements[1], row).fetchone()
+        run(cursor, connection.dialect, statements[2], (values["hash"],))
     finally:
         cursor.close()
     return RecordedEvent(id=event_id, **values)
@@ -181,27 +179,10 @@ EVENT_COLUMNS = (
 
 @cache
 def _statements(dialect) -> tuple[str, str, str]:
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(dialect)
     return (
         "UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
         f"INSERT INTO audit_events ({', '.join(EVENT_COLUMNS)}) "
         f"VALUES ({', '.join([mark] * len(EVENT_COLUMNS))}) RETURNING id",
         f"UPDATE audit_chain_head SET hash = {mark} WHERE id = 1",
     )
-
-
-def _stored_time(dialect, moment: datetime):
-    """Naive UTC, as UTCDateTime stores it: on SQLite in SQLAlchemy's text form (always
-    with microseconds), elsewhere as the driver adapts a datetime."""
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
-    return f"{naive:%Y-%m-%d %H:%M:%S.%f}" if dialect.name == "sqlite" else naive
-
-
-def _run(cursor, dialect, statement: str, parameters):
-    try:
-        cursor.execute(statement, parameters)
-    except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(
-            statement, parameters, exc, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from exc
-    return cursor

@@ -17,7 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from qms.auth.models import User
@@ -38,8 +38,17 @@ def init_sessions(app: Flask) -> None:
     app.jinja_env.globals.update(demo_users_active=demo_users_active, role_title=role_title)
 
 
+_demo = aliased(User)
+# Built once: run by every request, and SQLAlchemy computes a new statement's cache key each
+# time (half the cost of the load).
+_USER_AND_DEMO_FLAG = select(
+    User,
+    select(_demo.id).where(_demo.is_demo, _demo.is_active).exists().label("demo_active"),
+).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
+def load_session_user(session_id: str) -> User | None:
     """The user whose current token the session holds, if they are active.
 
     The same query says whether demo users are active (for the banner every page
@@ -48,11 +57,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None  # a cookie from before tokens, or a forged one
-    demo = aliased(User)
-    demo_active = select(demo.id).where(demo.is_demo, demo.is_active).exists()
-    row = db.session.execute(
-        select(User, demo_active.label("demo_active")).where(User.id == int(user_id))
-    ).first()
+    row = db.session.execute(_USER_AND_DEMO_FLAG, {"user_id": int(user_id)}).first()
     if row is None:
         return None
     user, g.demo_users_active = row

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
@@ -26,8 +26,13 @@ class OrderError(ValueError):
     """Bad input for an order operation, said in words a person can act on."""
 
 
+# Built once: every order page and transition finds its order so, and SQLAlchemy computes a
+# new statement's cache key each time.
+_ORDER_BY_NUMBER = select(Order).where(Order.number == bindparam("number"))
+
+
 def get_order(number: str) -> Order:
-    order = db.session.scalars(select(Order).where(Order.number == number)).first()
+    order = db.session.scalars(_ORDER_BY_NUMBER, {"number": number}).first()
     if order is None:
         raise OrderError(_l("no order numbered '%(number)s'", number=number))
     return order

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select
-
 from qms.audit.trail import RecordedEvent, event_recorded
+from qms.database.driver import fetch_all
 from qms.extensions import db
 from qms.webhooks.kinds import kind_of
-from qms.webhooks.models import WebhookDelivery, WebhookSubscription
+from qms.webhooks.models import WebhookDelivery
 
-_ACTIVE_SUBSCRIPTIONS = select(WebhookSubscription.id, WebhookSubscription.event_kinds).where(
-    WebhookSubscription.is_active
-)
+# Two columns, sent to the driver (qms.database.driver): this runs for every event, where
+# loading subscription entities cost as much as the rest of the change.
+_ACTIVE_SUBSCRIPTIONS = "SELECT id, event_kinds FROM webhook_subscriptions WHERE is_active"
 
 
 @event_recorded.connect
@@ -31,12 +30,10 @@ def queue_deliveries(event: RecordedEvent) -> None:
     session = db.session
     if session.new or session.dirty:
         session.flush()  # what a query would autoflush (a subscription added just now)
-    # Two columns through Core on the session's connection: this runs for every event,
-    # where loading subscription entities cost as much as the rest of the change.
     subscriptions = [
         subscription_id
-        for subscription_id, kinds in session.connection().execute(_ACTIVE_SUBSCRIPTIONS)
-        if kind in (kinds or ())
+        for subscription_id, kinds in fetch_all(session.connection(), _ACTIVE_SUBSCRIPTIONS)
+        if kind in _kinds(kinds)
     ]
     if not subscriptions:
         return
@@ -51,6 +48,14 @@ def queue_deliveries(event: RecordedEvent) -> None:
                 payload=body,
             )
         )
+
+
+def _kinds(stored) -> list[str]:
+    """A subscription's kinds as the driver returns them: JSON text on SQLite, decoded by
+    psycopg on PostgreSQL."""
+    if isinstance(stored, str):
+        stored = json.loads(stored)
+    return stored or []
 
 
 def payload(kind: str, event: RecordedEvent) -> dict:

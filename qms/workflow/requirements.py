@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple, Protocol
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
 
+from qms.database.driver import fetch_all, placeholder
 from qms.extensions import db
 from qms.i18n import lazy_text
 from qms.records.models import Record
@@ -37,12 +38,14 @@ class _RecordFacts(NamedTuple):
 
 
 # Built once: on the hot path, building a statement costs more than running it.
-_RECORD_FACTS = select(
-    Record.kind, Record.lineage, Record.revision, Record.title, Record.status
-).where(
-    Record.order_id == bindparam("order_id"),
-    Record.kind.in_(bindparam("kinds", expanding=True)),
-)
+@cache
+def _record_facts_sql(dialect, kind_count: int) -> str:
+    """Only the columns the check reads: no entities, no JSON to decode."""
+    mark = placeholder(dialect)
+    return (
+        "SELECT kind, lineage, revision, title, status FROM records "
+        f"WHERE order_id = {mark} AND kind IN ({', '.join([mark] * kind_count)})"
+    )
 
 
 def requirement_statuses(
@@ -60,9 +63,11 @@ def requirement_statuses(
     if not transition.requires:
         return []
     if records is None:
-        # Only the columns the check reads: no entities, no JSON to decode.
-        rows = db.session.connection().execute(
-            _RECORD_FACTS, {"order_id": item.id, "kinds": list(transition.requires)}
+        # Run by every transition's guard: sent to the driver (qms.database.driver).
+        connection = db.session.connection()
+        kinds = tuple(transition.requires)
+        rows = fetch_all(
+            connection, _record_facts_sql(connection.dialect, len(kinds)), (item.id, *kinds)
         )
         records = [
             _RecordFacts(kind, lineage, revision, title, status == "approved")
