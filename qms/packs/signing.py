@@ -15,9 +15,11 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 
@@ -27,8 +29,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import current_app
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers, timestamps
 
 log = logging.getLogger("qms.packs")
 
@@ -42,9 +42,20 @@ class SigningError(RuntimeError):
 
 @dataclass(frozen=True)
 class SigningIdentity:
-    signer: signers.SimpleSigner
+    """The certificate (what a pack's cover and manifest print), and pyHanko's signer,
+    loaded only when a pack is signed: pyHanko's signing modules weigh some 20 MB, and a
+    pack render's peak memory is its layout, so the signer comes after the layout is gone."""
+
     certificate: asn1_x509.Certificate
     chain: tuple[asn1_x509.Certificate, ...]
+    load_signer: Callable[[], object] = field(repr=False, compare=False)
+
+    @cached_property
+    def signer(self):
+        signer = self.load_signer()
+        if signer.signing_cert.dump() != self.certificate.dump():
+            raise SigningError("the signing certificate changed while the pack was being made")
+        return signer
 
     @property
     def fingerprint(self) -> str:
@@ -162,10 +173,16 @@ def _load() -> SigningIdentity:
     if p12 := config.get("QMS_PACK_SIGNING_P12"):
         try:
             data = Path(p12).read_bytes()
-            signer = signers.SimpleSigner.load_pkcs12_data(data, chain, passphrase=password)
+            certificate = _p12_certificate(data, password)
         except (OSError, ValueError) as exc:
             raise SigningError(f"cannot use the PKCS#12 file {p12}: {exc}") from None
-        return SigningIdentity(signer, signer.signing_cert, chain)
+
+        def load_p12_signer():
+            from pyhanko.sign import signers
+
+            return signers.SimpleSigner.load_pkcs12_data(data, chain, passphrase=password)
+
+        return SigningIdentity(certificate, chain, load_p12_signer)
     key_path = Path(config["QMS_PACK_SIGNING_KEY"])
     cert_path = Path(config["QMS_PACK_SIGNING_CERT"])
     if (key_path, cert_path) == _default_paths():
@@ -178,12 +195,59 @@ def _load() -> SigningIdentity:
     for path in (key_path, cert_path):
         if not path.is_file():
             raise SigningError(f"the pack signing file {path} does not exist (see `qms keys init`)")
-    signer = signers.SimpleSigner.load(
-        str(key_path), str(cert_path), key_passphrase=password, other_certs=list(chain)
+    certificate = _pem_certificate(cert_path, key_path, password)
+
+    def load_pem_signer():
+        from pyhanko.sign import signers
+
+        signer = signers.SimpleSigner.load(
+            str(key_path), str(cert_path), key_passphrase=password, other_certs=list(chain)
+        )
+        if signer is None:
+            raise SigningError(f"cannot use the key {key_path} with the certificate {cert_path}")
+        return signer
+
+    return SigningIdentity(certificate, chain, load_pem_signer)
+
+
+def _p12_certificate(data: bytes, password: bytes | None) -> asn1_x509.Certificate:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    _, certificate, _ = pkcs12.load_key_and_certificates(data, password)
+    if certificate is None:
+        raise ValueError("it holds no certificate")
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _pem_certificate(cert_path: Path, key_path: Path, password: bytes | None):
+    """The certificate (PEM or DER), checked against the key now, so a wrong pair is refused
+    before any rendering."""
+    from cryptography.hazmat.primitives.serialization import (
+        load_der_private_key,
+        load_pem_private_key,
     )
-    if signer is None:
-        raise SigningError(f"cannot use the key {key_path} with the certificate {cert_path}")
-    return SigningIdentity(signer, signer.signing_cert, chain)
+
+    try:
+        cert_data, key_data = cert_path.read_bytes(), key_path.read_bytes()
+        pem = cert_data.lstrip().startswith(b"-----")
+        certificate = (x509.load_pem_x509_certificate if pem else x509.load_der_x509_certificate)(
+            cert_data
+        )
+        key_pem = key_data.lstrip().startswith(b"-----")
+        key = (load_pem_private_key if key_pem else load_der_private_key)(key_data, password)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SigningError(
+            f"cannot use the key {key_path} with the certificate {cert_path}: {exc}"
+        ) from None
+    if _public_bytes(key.public_key()) != _public_bytes(certificate.public_key()):
+        raise SigningError(f"the key {key_path} does not belong to the certificate {cert_path}")
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _public_bytes(public_key) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def signing_identity() -> SigningIdentity:
@@ -206,6 +270,9 @@ def signing_identity() -> SigningIdentity:
 def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: str) -> bytes:
     """The PDF with a PAdES signature (B-B, or B-T with a timestamp authority) added as an
     incremental update: the signed bytes are exactly the rendered ones."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,

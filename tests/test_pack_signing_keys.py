@@ -1,0 +1,78 @@
+"""The signing identity a pack is signed with: a PKCS#12 file or a PEM pair, read before
+anything is rendered, and a key that does not belong to its certificate refused in words
+that name the files (nothing issued, nothing stored)."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from sqlalchemy import func, select
+
+from qms.extensions import db
+from qms.packs.models import ContractPack
+from qms.packs.services import issue_pack
+from qms.packs.signing import SigningError, make_trial_certificate
+from tests.factories import make_order, make_team
+from tests.test_pack_evidence import verify
+
+
+@pytest.fixture
+def team(app):
+    return make_team()
+
+
+def _use(app, **paths):
+    app.config.update({key: str(value) for key, value in paths.items()})
+    app.extensions.pop("qms.pack-signing", None)  # the identity is cached per process
+
+
+def test_a_key_that_is_not_the_certificates_is_refused_before_anything_is_issued(
+    app, team, tmp_path
+):
+    make_trial_certificate(tmp_path / "a.key", tmp_path / "a.crt", "Org A")
+    make_trial_certificate(tmp_path / "b.key", tmp_path / "b.crt", "Org B")
+    _use(app, QMS_PACK_SIGNING_KEY=tmp_path / "a.key", QMS_PACK_SIGNING_CERT=tmp_path / "b.crt")
+    order = make_order(team)
+    db.session.commit()
+    with pytest.raises(SigningError, match=r"a\.key does not belong to the certificate .*b\.crt"):
+        issue_pack(order, team["manager"])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ContractPack)) == 0
+
+
+def test_a_pkcs12_identity_signs_the_pack_and_its_certificate_is_printed(
+    app, team, runner, tmp_path
+):
+    make_trial_certificate(tmp_path / "p.key", tmp_path / "p.crt", "Acme Testing")
+    from cryptography import x509
+
+    key = serialization.load_pem_private_key((tmp_path / "p.key").read_bytes(), None)
+    certificate = x509.load_pem_x509_certificate((tmp_path / "p.crt").read_bytes())
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"acme", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
+    )
+    (tmp_path / "acme.p12").write_bytes(bundle)
+    _use(app, QMS_PACK_SIGNING_P12=tmp_path / "acme.p12", QMS_PACK_SIGNING_PASSWORD="secret")
+    order = make_order(team)
+    pack, issued = issue_pack(order, team["manager"])
+    db.session.commit()
+    assert issued and "Acme Testing" in pack.signed_by
+    result = verify(runner, pack.pdf, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Acme Testing" in result.output
+
+
+def test_a_wrong_pkcs12_password_is_refused_naming_the_file(app, team, tmp_path):
+    make_trial_certificate(tmp_path / "p.key", tmp_path / "p.crt", "Acme Testing")
+    from cryptography import x509
+
+    key = serialization.load_pem_private_key((tmp_path / "p.key").read_bytes(), None)
+    certificate = x509.load_pem_x509_certificate((tmp_path / "p.crt").read_bytes())
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"acme", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
+    )
+    (tmp_path / "acme.p12").write_bytes(bundle)
+    _use(app, QMS_PACK_SIGNING_P12=tmp_path / "acme.p12", QMS_PACK_SIGNING_PASSWORD="wrong")
+    with pytest.raises(SigningError, match=r"cannot use the PKCS#12 file .*acme\.p12"):
+        issue_pack(make_order(team), team["manager"])
