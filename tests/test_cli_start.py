@@ -19,6 +19,7 @@ from qms.config import PROJECT_ROOT
 # Loaded only by the commands (or pages) that use them.
 HEAVY = ("sqlalchemy", "flask_sqlalchemy", "flask_migrate", "alembic", "flask_smorest")
 WEB = ("flask_migrate", "alembic", "flask_smorest", "weasyprint", "openpyxl", "markdown")
+OTHER_COUNTRIES = ("holidays.countries", "holidays.countries.germany")
 
 
 def _run(tmp_path, *args: str, modules: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
@@ -31,7 +32,7 @@ def _run(tmp_path, *args: str, modules: tuple[str, ...] = ()) -> subprocess.Comp
         f"    cli.main({list(args)!r}, prog_name='qms')\n"
         "except SystemExit as exit:\n"
         "    code = exit.code\n"
-        f"loaded = [m for m in sys.modules if m.split('.')[0] in {modules!r}\n"
+        f"loaded = [m for m in sys.modules if m in {modules!r} or m.split('.')[0] in {modules!r}\n"
         "          or (m.startswith('qms.') and m != 'qms.cli'\n"
         "              and m.rsplit('.', 1)[-1] in ('views', 'cli'))]\n"
         "print(json.dumps(sorted(loaded)))\n"
@@ -69,7 +70,7 @@ def test_help_lists_every_command_without_importing_any(tmp_path):
 
 def test_a_command_that_serves_no_page_starts_without_the_web(tmp_path):
     assert _run(tmp_path, "db", "upgrade").returncode == 0  # `db` gets the whole app
-    result = _run(tmp_path, "overdue", "--format", "json", modules=WEB)
+    result = _run(tmp_path, "overdue", "--format", "json", modules=(*WEB, *OTHER_COUNTRIES))
     assert _loaded(result) == ["qms.workitems.cli"]
     assert json.loads(result.stdout.strip().splitlines()[0]) == []
     routes = _run(tmp_path, "routes")  # Flask's own commands see every page
@@ -100,3 +101,22 @@ def test_the_languages_offered_are_the_catalogues():
 def test_every_command_module_is_where_commands_says(name):
     module, attribute = COMMANDS[name].target.split(":")
     assert isinstance(getattr(__import__(module, fromlist=[attribute]), attribute), click.Command)
+
+
+def test_the_production_calendar_loads_its_country_alone_and_the_same():
+    import holidays
+
+    script = (
+        "import json, sys\n"
+        "from qms.workcalendar.countries import country_holidays\n"
+        "days = country_holidays('RU', years=2026, language='ru')\n"
+        "print(json.dumps([sorted((d.isoformat(), n) for d, n in days.items()),\n"
+        "                  'holidays.countries' in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    days, every_country_loaded = json.loads(result.stdout)
+    expected = holidays.country_holidays("RU", years=2026, language="ru").items()
+    assert days == [[d.isoformat(), n] for d, n in sorted(expected)]
+    assert not every_country_loaded
