@@ -54,6 +54,12 @@ def _run(tmp_path, *args: str, modules: tuple[str, ...] = ()) -> subprocess.Comp
     )
 
 
+def _output(result: subprocess.CompletedProcess):
+    """What the command printed as JSON (the list of loaded modules follows it)."""
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().rsplit("\n", 1)[0])
+
+
 def _loaded(result: subprocess.CompletedProcess) -> list[str]:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -72,7 +78,10 @@ def test_a_command_that_serves_no_page_starts_without_the_web(tmp_path):
     assert _run(tmp_path, "db", "upgrade").returncode == 0  # `db` gets the whole app
     result = _run(tmp_path, "overdue", "--format", "json", modules=(*WEB, *OTHER_COUNTRIES))
     assert _loaded(result) == ["qms.workitems.cli"]
-    assert json.loads(result.stdout.strip().splitlines()[0]) == []
+    assert _output(result) == []
+    for args in (["audit", "verify"], ["workflow", "check"]):  # the light app too
+        assert _run(tmp_path, *args).returncode == 0, args
+    assert _output(_run(tmp_path, "--lang", "ru", "orders", "--format", "json")) == []
     routes = _run(tmp_path, "routes")  # Flask's own commands see every page
     assert "/orders" in routes.stdout and "/api/v1/" in routes.stdout, routes.stderr
 
