@@ -6,17 +6,16 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from qms.config import PROJECT_ROOT, load_config
-from qms.extensions import db, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
+    """The app. `web=False` (the commands that serve no page, see qms.cli) leaves out the
+    pages, the API and the migrations, whose imports are most of the start's cost: a
+    command renders PDFs and e-mails but builds no URL to a page."""
     instance_path = os.environ.get("QMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask(
         __name__,
@@ -29,8 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     trust_proxies(app)
     register_extensions(app)
-    register_blueprints(app)
-    register_commands(app)
+    if web:
+        register_migrations(app)
+        register_blueprints(app)
     return app
 
 
@@ -39,14 +39,16 @@ def trust_proxies(app: Flask) -> None:
     audit trail) and the scheme from X-Forwarded-For / -Proto; never otherwise, or any
     client could claim any address."""
     if hops := app.config["QMS_TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
+    from qms.extensions import db
     from qms.web import init_web
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     # The models must be imported for the metadata (and so migrations) to see them; the
     # anchor registers the hook that anchors each committed batch of audit events, the
     # limits the check of every flush against what the columns hold.
@@ -56,6 +58,15 @@ def register_extensions(app: Flask) -> None:
     import qms.webhooks.outbox  # noqa: F401  (audit events -> webhook deliveries)
 
     init_web(app)
+
+
+def register_migrations(app: Flask) -> None:
+    """Alembic through Flask-Migrate (`qms db ...`, `qms init`)."""
+    from flask_migrate import Migrate
+
+    from qms.extensions import db
+
+    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -107,27 +118,3 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     init_api(app)
-
-
-def register_commands(app: Flask) -> None:
-    from qms.cli import register
-
-    register(app)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait on locks."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-    # SQLite's lower() folds only ASCII; search must find "Склад" from "склад" too.
-    from qms.database.search import unicode_lower
-
-    dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)

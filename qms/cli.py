@@ -1,42 +1,111 @@
-"""The `qms` command group. Commands are thin: parse, call a service, commit, print."""
+"""The `qms` command group. Commands are thin: parse, call a service, commit, print.
+
+The group starts fast (cron runs `qms overdue` every few minutes): a command's module is
+imported only when that command runs, `qms --help` lists the commands from COMMANDS without
+importing any of them, and the commands that need no web page are given an app without the
+web blueprints (`create_app(web=False)`)."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
+from typing import NamedTuple
 
 import click
-from flask import Flask, has_app_context
+from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
-from flask_babel import refresh
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from qms.audit.origin import acting_from, command_line_origin
-from qms.catalogue import CatalogueError
-from qms.database.faults import WriteRefused, is_race, write_refusal
-from qms.database_roles import RoleSetupError
-from qms.extensions import db
-from qms.i18n import LANGUAGES, command_language
-from qms.workflow.definition import WorkflowError
-from qms.workflow.engine import ConcurrentChange, TransitionRefused
-
-# Errors that carry a message meant for the person at the keyboard.
-USER_ERRORS = (
-    CatalogueError,
-    WorkflowError,
-    TransitionRefused,
-    ConcurrentChange,
-    ValueError,
-    LookupError,
-    PermissionError,
-    RoleSetupError,
-)
+LANGUAGES = ("en", "ru")  # qms.i18n's, here so that `qms --help` needs no catalogue
 
 
-def _database_message(exc: SQLAlchemyError) -> str:
+class Entry(NamedTuple):
+    """A command of the group: where it is defined, and its line in `qms --help` (the first
+    paragraph of its docstring; tests/test_cli_start.py checks the two agree)."""
+
+    target: str  # "module:attribute"; "" for the commands the (web) app adds itself
+    summary: str
+    web: bool = False  # needs the whole app: blueprints, the API, migrations
+
+
+COMMANDS = {
+    "advance": Entry(
+        "qms.orders.cli:advance", "Fire workflow TRIGGER on order NUMBER as a user (for scripts)."
+    ),
+    "audit": Entry("qms.audit.cli:audit", "The audit trail."),
+    "backup": Entry(
+        "qms.backup.cli:backup_command", "Back up the whole database, online and consistent."
+    ),
+    "db": Entry("", "Perform database migrations.", web=True),
+    "demo": Entry("qms.demo:demo", "Load demo users, customers and orders (safe to run again)."),
+    "documents": Entry(
+        "qms.documents.cli:documents",
+        "Controlled documents: the register's revisions, approvals and readings.",
+    ),
+    "init": Entry(
+        "qms.auth.cli:init",
+        "A real installation: create the schema and one administrator, and no demo data.",
+        web=True,  # runs the migrations
+    ),
+    "keys": Entry("qms.packs.cli:keys", "The key and certificate that sign contract packs."),
+    "notify": Entry(
+        "qms.notify.cli:notify", "Notifications: the calendar's notices and the e-mail outbox."
+    ),
+    "openapi": Entry("", "OpenAPI commands.", web=True),
+    "orders": Entry("qms.orders.cli:orders", "List every order with its customer and state."),
+    "overdue": Entry(
+        "qms.workitems.cli:overdue",
+        "What is overdue: work items past their due date, and orders past theirs (for cron).",
+    ),
+    "pack": Entry(
+        "qms.packs.cli:pack",
+        "Issue an order's contract pack (`qms pack NUMBER -o FILE.pdf`), or verify one.",
+    ),
+    "restore": Entry(
+        "qms.backup.cli:restore_command",
+        "Replace the whole database with a backup made by `qms backup`.",
+    ),
+    "tokens": Entry("qms.tokens.cli:tokens", "API tokens: make, list and revoke."),
+    "trace": Entry("qms.trace.cli:trace", "The traceability matrix: ISO 9001:2015 clause x order."),
+    "users": Entry(
+        "qms.auth.cli:users", "User administration: list, create, roles, deactivation, passwords."
+    ),
+    "webhooks": Entry(
+        "qms.webhooks.cli:webhooks",
+        "Webhook subscriptions and their deliveries (sent by `qms notify send`).",
+    ),
+    "workflow": Entry("qms.workflow.cli:workflow", "Workflow definitions (workflows/*.yaml)."),
+}
+# Flask's own commands (FlaskGroup adds them): they serve or inspect the web app.
+WEB_COMMANDS = {"run", "shell", "routes"}
+WEB_APP = "qms.web-app"  # ctx.meta: the command about to run needs the whole app
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors that carry a message meant for the person at the keyboard."""
+    from qms.catalogue import CatalogueError
+    from qms.database_roles import RoleSetupError
+    from qms.workflow.definition import WorkflowError
+    from qms.workflow.engine import ConcurrentChange, TransitionRefused
+
+    return (
+        CatalogueError,
+        WorkflowError,
+        TransitionRefused,
+        ConcurrentChange,
+        ValueError,
+        LookupError,
+        PermissionError,
+        RoleSetupError,
+    )
+
+
+def _database_message(exc) -> str:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from qms.database.faults import WriteRefused, is_race, write_refusal
+
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     refusal = write_refusal(exc)
     if refusal is WriteRefused.DISK_FULL:
@@ -58,10 +127,52 @@ def _database_message(exc: SQLAlchemyError) -> str:
 
 
 class QmsGroup(FlaskGroup):
-    """FlaskGroup that attributes events to the command line and turns known errors into
-    one line and a non-zero exit."""
+    """FlaskGroup that imports a command when it runs, attributes events to the command
+    line and turns known errors into one line and a non-zero exit."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # FlaskGroup would create the app to ask it; every command is in COMMANDS.
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        entry = COMMANDS.get(name)
+        ctx.meta[WEB_APP] = entry.web if entry else True  # unknown: let the whole app look
+        if entry is None or not entry.target:
+            return super().get_command(ctx, name)
+        module, attribute = entry.target.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        _only_active_users_act(command)
+        # As FlaskGroup does for the app's own commands: the command runs in its context.
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        if not has_app_context() or current_app._get_current_object() is not app:
+            ctx.with_resource(app.app_context())
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list in `--help`, from COMMANDS: no command module is imported for it."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [
+            (
+                name,
+                (
+                    click.Command(name, help=COMMANDS[name].summary)
+                    if name in COMMANDS
+                    else self.commands[name]
+                ).get_short_help_str(limit),
+            )
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        from flask_babel import refresh
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from qms.audit.origin import acting_from, command_line_origin
+        from qms.i18n import command_language
+
         language = command_language.set(None)  # `--lang` holds for this command only
         try:
             # Every event a command writes says it came from the command line, and who ran it.
@@ -69,12 +180,14 @@ class QmsGroup(FlaskGroup):
                 return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except USER_ERRORS as exc:
-            _rollback()
-            raise click.ClickException(_in_command_language(ctx, exc)) from None
-        except SQLAlchemyError as exc:
-            _rollback()
-            raise click.ClickException(_database_message(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, _user_errors()):
+                _rollback()
+                raise click.ClickException(_in_command_language(ctx, exc)) from None
+            if isinstance(exc, SQLAlchemyError):
+                _rollback()
+                raise click.ClickException(_database_message(exc)) from None
+            raise
         finally:
             command_language.reset(language)
             if has_app_context():
@@ -94,15 +207,20 @@ def _in_command_language(ctx: click.Context, exc: Exception) -> str:
 
 
 def _rollback() -> None:
+    from qms.extensions import db
+
     # Outside an app context there is no session, and nothing to roll back.
     with contextlib.suppress(RuntimeError):
         db.session.rollback()
 
 
 def _create_app():
+    """The app for the command about to run: without the web blueprints unless it needs
+    them (get_command says which)."""
     from qms import create_app
 
-    return create_app()
+    ctx = click.get_current_context(silent=True)
+    return create_app(web=ctx is None or ctx.meta.get(WEB_APP, True))
 
 
 @click.group(cls=QmsGroup, create_app=_create_app, add_version_option=False)
@@ -114,6 +232,10 @@ def _create_app():
 )
 def cli(lang: str | None) -> None:
     """qms: ISO 9001 contract and project-workflow tracker."""
+    from flask_babel import refresh
+
+    from qms.i18n import command_language
+
     command_language.set(lang)
     if has_app_context():  # a locale already chosen for this app must be chosen again
         refresh()
@@ -123,37 +245,14 @@ def main() -> None:
     cli.main(prog_name="qms")
 
 
-def register(app: Flask) -> None:
-    from qms.audit.cli import audit
-    from qms.auth.cli import init, users
-    from qms.backup.cli import backup_command, restore_command
-    from qms.demo import demo
-    from qms.documents.cli import documents
-    from qms.notify.cli import notify
-    from qms.orders.cli import advance, orders
-    from qms.packs.cli import keys, pack
-    from qms.tokens.cli import tokens
-    from qms.trace.cli import trace
-    from qms.webhooks.cli import webhooks
-    from qms.workflow.cli import workflow
-    from qms.workitems.cli import overdue
-
-    commands = (init, users, audit, demo, orders, advance, pack, keys, trace, workflow, overdue)
-    for command in (*commands, notify, tokens, webhooks, documents):
-        app.cli.add_command(command)
-    app.cli.add_command(backup_command, "backup")
-    app.cli.add_command(restore_command, "restore")
-    _only_active_users_act(app.cli)
-
-
-def _only_active_users_act(group: click.Group) -> None:
+def _only_active_users_act(command: click.Command) -> None:
     """Every command's `--as USER` must name an active user: a deactivated one (someone who
-    left) cannot be made to act from the command line either. Checked here once for every
+    left) cannot be made to act from the command line either. Checked here for every
     command, present and future, rather than in each."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            _only_active_users_act(command)
-            continue
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _only_active_users_act(subcommand)
+    else:
         for param in command.params:
             if isinstance(param, click.Option) and "--as" in param.opts:
                 param.callback = _active_user_name
@@ -175,6 +274,10 @@ def print_json(data) -> None:
 
 
 def load_order_list():
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from qms.extensions import db
     from qms.orders.models import Order
 
     return db.session.scalars(

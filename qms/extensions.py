@@ -2,11 +2,12 @@
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+import qms.database.pragmas  # noqa: F401  (SQLite's settings on every connection)
 
 # Named constraints, so migrations can refer to them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -23,7 +24,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -19,12 +19,13 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from qms.extensions import db
+from qms.workcalendar.countries import country_holidays
 from qms.workcalendar.models import CalendarDay
 
 
 @lru_cache(maxsize=8)
 def _country(code: str) -> holidays.HolidayBase:
-    return holidays.country_holidays(code) if code else holidays.HolidayBase()
+    return country_holidays(code) if code else holidays.HolidayBase()
 
 
 @dataclass
@@ -40,7 +41,7 @@ class WorkingCalendar:
         """The country's public holidays and transferred days off of `year`, named."""
         if not self.country:
             return []
-        named = holidays.country_holidays(
+        named = country_holidays(
             self.country, years=year, language="ru" if language == "ru" else "en_US"
         )
         return sorted(named.items())

@@ -11,7 +11,7 @@ import yaml
 
 from qms.auth.roles import ROLES, SIGNATURE_MEANINGS
 from qms.catalogue import Catalogue, Text
-from qms.catalogue.loader import yaml_problem
+from qms.catalogue.loader import safe_load, yaml_problem
 from qms.workflow.fields import FIELD_TYPES, FieldDef
 from qms.workflow.record_fields import check_required_when, parse_record_field
 from qms.workflow.types import (
@@ -73,7 +73,7 @@ def canonical_sha256(document: dict[str, Any]) -> str:
 
 def load_definition_file(path: Path, catalogue: Catalogue) -> WorkflowDefinition:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise WorkflowError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse_definition(document, str(path), catalogue)
