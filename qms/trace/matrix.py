@@ -197,6 +197,11 @@ def history_columns() -> tuple:
     )
 
 
+def matrix_query(**filters) -> Select:
+    """The orders the filters select, each with its history (see history_columns)."""
+    return order_query(**filters).add_columns(*history_columns())
+
+
 class _Columns:
     """Works out a column of cells from an order's history, once per distinct history:
     orders that went the same way share one list."""
@@ -222,10 +227,10 @@ class _Columns:
         self.by_strings: dict[tuple, list[tuple]] = {}  # as the database joined them
         self.by_history: dict[tuple, list[tuple]] = {}  # the same, whatever the order
 
-    def column(self, state: str, events: str | None, kinds: str | None, items: str | None):
-        key = (state, events, kinds, items)
-        if (column := self.by_strings.get(key)) is None:
-            column = self.by_strings[key] = self._parse(state, events, kinds, items)
+    def column(self, history: tuple) -> list[tuple]:
+        """The column for (state, events, kinds, items) as the query returned them."""
+        if (column := self.by_strings.get(history)) is None:
+            column = self.by_strings[history] = self._parse(*history)
         return column
 
     def _parse(self, state, events, kinds, items) -> list[tuple]:
@@ -275,15 +280,16 @@ def build_matrix(**filters) -> Matrix:
     (tens of thousands of short rows as the driver returns them, no SQLAlchemy row each)."""
     definition = registry().latest("customer-order")
     rows = with_work_item_rows(clause_rows(definition, catalogue()), catalogue())
-    statement = order_query(**filters).add_columns(*history_columns())
-    result = db.session.connection().execute(statement)
+    result = db.session.connection().execute(matrix_query(**filters))
     try:
         fetched = result.cursor.fetchall()
     finally:
         result.close()
     matrix = Matrix(rows, [], row_index={row.number: i for i, row in enumerate(rows)})
-    orders, cells, column = matrix.orders, matrix.cells, _Columns(definition, rows).column
-    for order_id, number, title, customer, state, events, kinds, items in fetched:
-        orders.append(OrderColumn(order_id, number, title, customer, state))
-        cells[order_id] = column(state, events, kinds, items)
+    orders, cells, columns = matrix.orders, matrix.cells, _Columns(definition, rows)
+    known, column = columns.by_strings, columns.column
+    for row in fetched:
+        orders.append(OrderColumn(*row[:5]))
+        # the common case inline: a history seen before (the method call costs as much)
+        cells[row[0]] = known.get(history := row[4:]) or column(history)
     return matrix
