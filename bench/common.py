@@ -127,6 +127,26 @@ def approved_record_row(order_id: int, kind: str, author_id: int, now) -> dict:
     }
 
 
+def driver_insert(table, rows: list[tuple], columns: tuple[str, ...], **same) -> None:
+    """Insert `rows` (values of `columns`, as the driver takes them: ints and strings)
+    through the driver's own executemany, with the values in `same` (dates, JSON) the same
+    for every row and converted once: hundreds of thousands of rows in seconds, where an
+    ORM bulk insert processes each value of each row."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    fixed = []
+    for name, value in same.items():
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        fixed.append(processor(value) if processor else value)
+    names = (*columns, *same)
+    marks = ", ".join(("?" if dialect.paramstyle == "qmark" else "%s") for _ in names)
+    fixed = tuple(fixed)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+        [row + fixed for row in rows],
+    )
+
+
 def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
     for _ in range(warmup):
         fn()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.auth.models import User
@@ -25,6 +25,10 @@ class AuditEvent(db.Model):
     """
 
     __tablename__ = "audit_events"
+    # The traceability matrix reads each order's transitions from this index alone.
+    __table_args__ = (
+        Index("ix_audit_events_order_trace", "order_id", "entity_type", "to_state", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, 3 ... in chain order
