@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
@@ -35,6 +36,8 @@ class Record(db.Model):
         CheckConstraint("status IN ('draft', 'approved')", name="status_known"),
         CheckConstraint("revision >= 1", name="revision_positive"),
         CheckConstraint("revision = 1 OR revision_reason IS NOT NULL", name="revision_has_reason"),
+        # Drafts oldest first (records waiting for a signature, in every page's header).
+        Index("ix_records_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
