@@ -87,19 +87,23 @@ def records_to_sign(user: User, limit: int = LIMIT) -> list[WaitingRecord]:
 
 
 def my_work_items(user: User, limit: int = LIMIT) -> list[WorkItem]:
-    """Open work items assigned to me, or unassigned on orders I manage, with a due date."""
-    items = db.session.scalars(
+    """Open work items assigned to me, or unassigned on orders I manage, with a due date
+    (a finished item has none): two ranges of ix_work_items_owner_due read in due-date
+    order, merged, instead of every unassigned item ever gathered and sorted."""
+    dated = (
         select(WorkItem)
-        .outerjoin(Order, Order.id == WorkItem.order_id)
-        .where(
-            WorkItem.due_on.is_not(None),
-            (WorkItem.owner_id == user.id)
-            | (WorkItem.owner_id.is_(None) & (Order.manager_id == user.id)),
-        )
+        .where(WorkItem.due_on.is_not(None))
         .options(joinedload(WorkItem.workflow_version), joinedload(WorkItem.order))
-        .order_by(WorkItem.due_on)
+        .order_by(WorkItem.due_on, WorkItem.id)
         .limit(limit)
+    )
+    mine = db.session.scalars(dated.where(WorkItem.owner_id == user.id)).all()
+    unassigned = db.session.scalars(
+        dated.join(Order, Order.id == WorkItem.order_id).where(
+            WorkItem.owner_id.is_(None), Order.manager_id == user.id
+        )
     ).all()
+    items = sorted([*mine, *unassigned], key=lambda i: (i.due_on, i.id))[:limit]
     return [i for i in items if not definition_of(i.workflow_version).states[i.state].final]
 
 

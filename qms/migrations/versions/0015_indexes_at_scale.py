@@ -1,5 +1,5 @@
 """indexes at scale: open orders by due date, an order's events in order, drafts by age,
-a user's notifications newest first
+a user's notifications newest first, someone's work items by due date
 
 Revision ID: 0015
 Revises: 0014
@@ -39,8 +39,16 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_id', ['user_id'], unique=False)
 
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_items_owner_id')
+        batch_op.create_index('ix_work_items_owner_due', ['owner_id', 'due_on'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_items_owner_due')
+        batch_op.create_index('ix_work_items_owner_id', ['owner_id'], unique=False)
+
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_id')
 
