@@ -220,15 +220,19 @@ def run() -> dict[str, float]:
     }
     for name, url in pages.items():
         client.get(url(0))  # warm
-        samples = []
+        samples, cpu = [], []
         for i in range(SAMPLES):
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.process_time()
             response = client.get(url(i))
             samples.append((time.perf_counter() - begin) * 1000)
+            cpu.append((time.process_time() - begin_cpu) * 1000)
             assert response.status_code == 200, (url(i), response.status_code)
         p50, p95 = _percentiles(samples)
         results[f"{name}_p50_ms"] = p50
         results[f"{name}_p95_ms"] = p95
+        # This process's CPU time (SQLite runs in it): steadier than the wall clock on a
+        # shared machine, where other work stretches the wall-clock percentiles.
+        results[f"{name}_cpu_p95_ms"] = _percentiles(cpu)[1]
     if not kept:
         path.unlink()
     return results
@@ -250,5 +254,5 @@ UNITS = {"pages_large_build": "s"} | {
         "audit_trail",
         "audit_trail_order",
     )
-    for p in ("p50", "p95")
+    for p in ("p50", "p95", "cpu_p95")
 }
