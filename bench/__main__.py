@@ -13,6 +13,7 @@ from bench import (
     anchoring,
     pack_render,
     pages,
+    pages_large,
     serving_ratio,
     startup,
     trace_matrix,
@@ -30,6 +31,7 @@ BENCHMARKS = [
     serving_ratio,
     pages,
     pack_render,
+    pages_large,  # the slowest (about four minutes, most of it building the data): last
 ]
 
 

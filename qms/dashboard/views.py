@@ -13,7 +13,7 @@ from qms.database.faults import write_probe
 from qms.documents.queries import reviews_overdue
 from qms.extensions import db
 from qms.orders.models import Order
-from qms.orders.queries import FINAL_STATES, counts_by_state, overdue_clause
+from qms.orders.queries import counts_by_state, open_orders_of, overdue_clause, soonest_due
 from qms.support.services import CLOCK_TITLES, breaches
 from qms.web.permissions import requires
 from qms.workflow.registry import registry
@@ -23,27 +23,8 @@ from qms.workitems.services import overdue_items
 blueprint = Blueprint("dashboard", __name__)
 
 
-def _orders(*where, limit=10, dated=True):
-    """Orders with a due date, soonest first, or (dated=False) those without one, newest
-    first: both read straight from an index, never by sorting every order."""
-    query = (
-        select(Order)
-        .where(*where)
-        .options(joinedload(Order.customer), joinedload(Order.workflow_version))
-    )
-    if dated:
-        query = query.where(Order.due_on.is_not(None)).order_by(Order.due_on)
-    else:
-        query = query.where(Order.due_on.is_(None)).order_by(Order.id.desc())
-    return db.session.scalars(query.limit(limit)).all()
-
-
-def _my_orders(limit=10):
-    mine = (Order.manager_id == current_user.id, Order.state.not_in(FINAL_STATES))
-    orders = _orders(*mine, limit=limit)
-    if len(orders) < limit:
-        orders += _orders(*mine, limit=limit - len(orders), dated=False)
-    return orders
+SHOWN = (joinedload(Order.customer), joinedload(Order.workflow_version))
+OVERDUE_SHOWN = 50  # overdue work items, the longest overdue first
 
 
 @blueprint.get("/")
@@ -55,12 +36,12 @@ def index():
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(15)).all()
     return render_template(
         "dashboard.html",
-        mine=_my_orders(),
-        overdue=_orders(*overdue_clause()),
+        mine=open_orders_of(current_user.id, 10, SHOWN),
+        overdue=soonest_due(*overdue_clause(), limit=10, options=SHOWN, undated=False),
         stages=stages,
         recent=recent,
         definition=definition,
-        overdue_items=overdue_items(),
+        overdue_items=overdue_items(limit=OVERDUE_SHOWN),
         support_breaches=breaches(),
         clock_titles=CLOCK_TITLES,
         overdue_reviews=reviews_overdue(),

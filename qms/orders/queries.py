@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.database.search import contains_ignoring_case
 from qms.extensions import db
-from qms.orders.models import Order, SalesStage
+from qms.orders.models import FINAL_STATES, Order, SalesStage
 from qms.packs.models import ContractPack
 from qms.records.models import Record, Signature
 from qms.workcalendar.calendar import overdue_before
 
-FINAL_STATES = ("closed", "declined", "cancelled")
+__all__ = ["FINAL_STATES"]  # defined with the model, whose open-order indexes need it
 
 
 @dataclass
@@ -29,17 +29,14 @@ class OrderFilter:
 
 
 def filtered_orders(f: OrderFilter) -> Select:
-    query = (
-        select(Order)
-        .join(Order.customer)
-        .options(
-            joinedload(Order.customer),
-            joinedload(Order.manager),
-            joinedload(Order.workflow_version),
-        )
+    query = select(Order).options(
+        joinedload(Order.customer),
+        joinedload(Order.manager),
+        joinedload(Order.workflow_version),
     )
     if f.q and f.q.strip():
-        query = query.where(
+        # Joined only to search: unfiltered, the list's count reads one index of orders.
+        query = query.join(Order.customer).where(
             or_(
                 contains_ignoring_case(Order.number, f.q),
                 contains_ignoring_case(Order.title, f.q),
@@ -55,8 +52,34 @@ def filtered_orders(f: OrderFilter) -> Select:
     return query.order_by(Order.number.desc())
 
 
+def is_open():
+    """Not in a final state, with the states written out as literals: the partial indexes
+    on open orders (qms.orders.models.OPEN_SQL) are used only for this very condition."""
+    finals = bindparam("final_states", FINAL_STATES, expanding=True, literal_execute=True)
+    return Order.state.not_in(finals)
+
+
 def overdue_clause(today: date | None = None):
-    return (Order.due_on < overdue_before(today), Order.state.not_in(FINAL_STATES))
+    return (Order.due_on < overdue_before(today), is_open())
+
+
+def soonest_due(*where, limit: int, options=(), undated: bool = True) -> list[Order]:
+    """Orders matching `where`, those with a due date soonest first, then (undated) those
+    without one newest first: each read in order from an index, never by sorting."""
+    query = select(Order).where(*where).options(*options)
+    orders = db.session.scalars(
+        query.where(Order.due_on.is_not(None)).order_by(Order.due_on, Order.id).limit(limit)
+    ).all()
+    if undated and len(orders) < limit:
+        orders += db.session.scalars(
+            query.where(Order.due_on.is_(None)).order_by(Order.id.desc()).limit(limit - len(orders))
+        ).all()
+    return orders
+
+
+def open_orders_of(manager_id: int, limit: int, options=()) -> list[Order]:
+    """A manager's open orders, soonest due first (ix_orders_open_manager_due)."""
+    return soonest_due(Order.manager_id == manager_id, is_open(), limit=limit, options=options)
 
 
 def order_page_data(number: str):

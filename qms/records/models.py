@@ -38,6 +38,8 @@ class Record(db.Model):
         CheckConstraint("revision = 1 OR revision_reason IS NOT NULL", name="revision_has_reason"),
         # The traceability matrix counts each order's approved records from this index alone.
         Index("ix_records_order_trace", "order_id", "status", "kind"),
+        # Drafts oldest first (records waiting for a signature, in every page's header).
+        Index("ix_records_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -136,8 +136,8 @@ def time_entries(item: WorkItem) -> list[SupportTimeEntry]:
 
 def open_requests(*, only_open: bool = False) -> list[SupportRequest]:
     query = select(SupportRequest).join(WorkItem, WorkItem.id == SupportRequest.item_id)
-    if only_open:
-        query = query.where(WorkItem.state != "closed")
+    if only_open:  # the support requests' items alone, not every work item ever opened
+        query = query.where(WorkItem.workflow == "support-request", WorkItem.state != "closed")
     return db.session.scalars(
         query.options(
             joinedload(SupportRequest.item).joinedload(WorkItem.customer),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from functools import lru_cache
+
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -72,7 +76,18 @@ def _money(value, currency="RUB") -> str:
 
 
 def _date(value) -> str:
-    return "—" if value is None else format_date(value, "medium")
+    if value is None:
+        return "—"
+    if type(value) is date:  # not a datetime, which is first moved to the reader's zone
+        return _date_in(value, str(get_locale()))
+    return format_date(value, "medium")
+
+
+@lru_cache(maxsize=4096)
+def _date_in(value: date, locale: str) -> str:
+    """Babel builds the month names anew for every date (about 0.15 ms): a list page with a
+    hundred dates spent a third of its time there."""
+    return babel_dates.format_date(value, "medium", locale=locale)
 
 
 def _datetime(value) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.auth.models import User
@@ -20,6 +20,8 @@ class WorkItem(db.Model):
     """One item driven by its own workflow; what its transitions asked for is in `data`."""
 
     __tablename__ = "work_items"
+    # Someone's items (or the unassigned ones) soonest due first: the inbox, the dashboard.
+    __table_args__ = (Index("ix_work_items_owner_due", "owner_id", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow: Mapped[str] = mapped_column(String(64), index=True)
@@ -33,7 +35,7 @@ class WorkItem(db.Model):
     source: Mapped[str | None] = mapped_column(String(64))  # corrective actions: where from
     received_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(64), index=True)
     workflow_version_id: Mapped[int] = mapped_column(ForeignKey("workflow_versions.id"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

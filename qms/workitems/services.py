@@ -310,7 +310,9 @@ def _check_reopened_records_approved(item: WorkItem, definition) -> None:
         )
 
 
-def overdue_items(today: date | None = None, owner: User | None = None):
+def overdue_items(today: date | None = None, owner: User | None = None, limit: int | None = None):
+    """Items past their due date, the longest overdue first (a finished item is due no
+    more: its due date is cleared), at most `limit` of them."""
     late_before = overdue_before(today)
     # Support requests are overdue by the hour: qms.support.services.breaches.
     query = (
@@ -320,4 +322,4 @@ def overdue_items(today: date | None = None, owner: User | None = None):
     )
     if owner is not None:
         query = query.where(WorkItem.owner_id == owner.id)
-    return db.session.scalars(query).all()
+    return db.session.scalars(query.limit(limit)).all()
