@@ -11,13 +11,14 @@ the file, cannot forge a signature without the key, and cannot recall the printe
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -25,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from qms.audit.chain_rows import hmac_states
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint
 from qms.audit.trail import audit_key
 from qms.extensions import db
@@ -44,7 +46,16 @@ class Checkpoint:
     made_at: datetime
     note: str | None
     mac: str
-    where: object  # "FILE line N" or "database checkpoint N" (a lazy text), for messages
+    place: tuple[str, int]  # (file name, line number), or ("", database checkpoint id)
+
+    @property
+    def where(self):
+        """ "FILE line N" or "database checkpoint N" (a lazy text), for messages: made only
+        for the few that are named (the file holds a line per committed change)."""
+        name, number = self.place
+        if name:
+            return _l("%(file)s line %(n)s", file=name, n=number)
+        return _l("database checkpoint %(id)s", id=number)
 
     def signed_text(self) -> str:
         return checkpoint_text(self.kind, self.seq, self.hash, self.made_at, self.note)
@@ -59,7 +70,18 @@ def checkpoint_text(kind: str, seq: int, head_hash: str, made_at: datetime, note
 
 
 def _sign(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of `text`, from the key's padded blocks hashed once per key (a
+    verification checks a signature per line of the checkpoint file)."""
+    inner, outer = _key_states(key)
+    mac, signed = inner.copy(), outer.copy()
+    mac.update(text.encode())
+    signed.update(mac.digest())
+    return signed.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _key_states(key: bytes) -> tuple:
+    return hmac_states(key)
 
 
 def checkpoint_file() -> Path:
@@ -138,8 +160,15 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
         .returning(AuditCheckpoint.id)
     ).scalar_one()
     append_to_file(checkpoint_file(), key, kind, seq, head_hash, note)
-    where = _l("database checkpoint %(id)s", id=checkpoint_id)
-    return Checkpoint(kind, seq, head_hash, made_at, note, mac, where)
+    return Checkpoint(kind, seq, head_hash, made_at, note, mac, ("", checkpoint_id))
+
+
+# A line without a note, exactly as append_to_file writes it, read by one pattern; the json
+# module reads every other line (and would read this one the same way).
+_PLAIN_LINE = re.compile(
+    r'\{"kind":"([a-z_]+)","seq":(0|[1-9][0-9]*),"hash":"([0-9a-f]{64})",'
+    r'"at":"([0-9T:.+-]+)","note":null,"mac":"([0-9a-f]{64})"\}'
+)
 
 
 def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
@@ -151,20 +180,27 @@ def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
         return [], []
     except (OSError, UnicodeDecodeError) as exc:
         return [], [_l("the checkpoint file %(path)s cannot be read: %(why)s", path=path, why=exc)]
+    decode, plain = json.JSONDecoder().decode, _PLAIN_LINE.fullmatch
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            if found := plain(line):  # as append_to_file writes it: the file's every line
+                kind, seq, head_hash, at, mac = found.groups()
+                note = None
+            else:
+                data = decode(line)
+                kind, seq, head_hash, at = data["kind"], data["seq"], data["hash"], data["at"]
+                note, mac = data.get("note"), data["mac"]
             checkpoints.append(
                 Checkpoint(
-                    kind=str(data["kind"]),
-                    seq=int(data["seq"]),
-                    hash=str(data["hash"]),
-                    made_at=datetime.fromisoformat(data["at"]),
-                    note=data.get("note"),
-                    mac=str(data["mac"]),
-                    where=_l("%(file)s line %(n)s", file=path.name, n=number),
+                    kind=str(kind),
+                    seq=int(seq),
+                    hash=str(head_hash),
+                    made_at=datetime.fromisoformat(at),
+                    note=note,
+                    mac=str(mac),
+                    place=(path.name, number),
                 )
             )
         except (ValueError, KeyError, TypeError):
@@ -188,7 +224,7 @@ def read_database_checkpoints() -> list[Checkpoint]:
             r.made_at,
             r.note,
             r.mac,
-            _l("database checkpoint %(id)s", id=r.id),
+            ("", r.id),
         )
         for r in rows
     ]

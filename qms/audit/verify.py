@@ -276,16 +276,13 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
         if start is not None and checkpoint.seq < start.seq:
             continue  # checked by the full verifications before this one
         report.checkpoints_checked += 1
-        label = _l(
-            "%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at)
-        )
         if checkpoint.seq > report.head_seq and report.first_broken_seq is None:
             beyond.append(
                 _l(
                     "checkpoint #%(seq)s (%(label)s) is beyond the end of the trail "
                     "(#%(end)s): events were removed or an older backup was restored",
                     seq=checkpoint.seq,
-                    label=label,
+                    label=_label(checkpoint),
                     end=report.head_seq,
                 )
             )
@@ -295,7 +292,7 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
                     "event #%(seq)s is not the one checkpoint %(label)s recorded: "
                     "the trail was rewritten or replaced",
                     seq=checkpoint.seq,
-                    label=label,
+                    label=_label(checkpoint),
                 )
             )
     _collapse(report, "rollback", beyond)
@@ -309,6 +306,12 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
                 why=a.note or "",
             )
         )
+
+
+def _label(checkpoint: Checkpoint):
+    """Where a checkpoint is and when it was made: only for one that is named (the file
+    holds one per committed change)."""
+    return _l("%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at))
 
 
 def _check_anchors(report, anchors, seen, start) -> None:
