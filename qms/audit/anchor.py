@@ -16,10 +16,10 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -38,8 +38,7 @@ CHECKPOINT = "checkpoint"
 ROLLBACK_ACCEPTED = "rollback_accepted"
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):  # a tuple: the file holds one per committed change
     kind: str
     seq: int
     hash: str
@@ -163,55 +162,52 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
     return Checkpoint(kind, seq, head_hash, made_at, note, mac, ("", checkpoint_id))
 
 
-# A line without a note, exactly as append_to_file writes it, read by one pattern; the json
-# module reads every other line (and would read this one the same way).
-_PLAIN_LINE = re.compile(
-    r'\{"kind":"([a-z_]+)","seq":(0|[1-9][0-9]*),"hash":"([0-9a-f]{64})",'
-    r'"at":"([0-9T:.+-]+)","note":null,"mac":"([0-9a-f]{64})"\}'
-)
-
-
 def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
     """The file's checkpoints, and a problem for each line that is not one."""
     checkpoints, problems = [], []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8") as lines:  # line by line: a line per change
+            for number, line in enumerate(lines, start=1):
+                _read_line(path.name, number, line, checkpoints, problems)
     except FileNotFoundError:
         return [], []
     except (OSError, UnicodeDecodeError) as exc:
         return [], [_l("the checkpoint file %(path)s cannot be read: %(why)s", path=path, why=exc)]
-    decode, plain = json.JSONDecoder().decode, _PLAIN_LINE.fullmatch
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            if found := plain(line):  # as append_to_file writes it: the file's every line
-                kind, seq, head_hash, at, mac = found.groups()
-                note = None
-            else:
-                data = decode(line)
-                kind, seq, head_hash, at = data["kind"], data["seq"], data["hash"], data["at"]
-                note, mac = data.get("note"), data["mac"]
-            checkpoints.append(
-                Checkpoint(
-                    kind=str(kind),
-                    seq=int(seq),
-                    hash=str(head_hash),
-                    made_at=datetime.fromisoformat(at),
-                    note=note,
-                    mac=str(mac),
-                    place=(path.name, number),
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            problems.append(
-                _l(
-                    "%(file)s line %(n)s is not a checkpoint (the file was edited)",
-                    file=path.name,
-                    n=number,
-                )
-            )
     return checkpoints, problems
+
+
+_decode = json.JSONDecoder().decode  # json.loads, without its checks on each call
+_make = Checkpoint._make
+
+# A line without a note, exactly as append_to_file writes it, read by one pattern; the json
+# module reads every other line (and would read this one to the same values).
+_plain = re.compile(
+    r'\{"kind":"([a-z_]+)","seq":(0|[1-9][0-9]*),"hash":"([0-9a-f]{64})",'
+    r'"at":"([0-9T:.+-]+)","note":null,"mac":"([0-9a-f]{64})"\}'
+).fullmatch
+
+
+def _read_line(name: str, number: int, line: str, checkpoints: list, problems: list) -> None:
+    line = line.rstrip("\n")
+    if not line.strip():
+        return
+    try:
+        if found := _plain(line):  # as append_to_file writes every line
+            kind, seq, head_hash, at, mac = found.groups()
+            note = None
+        else:
+            data = _decode(line)
+            kind, seq, head_hash, at = data["kind"], data["seq"], data["hash"], data["at"]
+            note, mac = data.get("note"), data["mac"]
+        made_at = datetime.fromisoformat(at)
+        place = (name, number)
+        checkpoints.append(
+            _make((str(kind), int(seq), str(head_hash), made_at, note, str(mac), place))
+        )
+    except (ValueError, KeyError, TypeError):
+        problems.append(
+            _l("%(file)s line %(n)s is not a checkpoint (the file was edited)", file=name, n=number)
+        )
 
 
 def read_database_checkpoints() -> list[Checkpoint]:
