@@ -123,7 +123,12 @@ _file = _AppendOnlyFile()
 
 def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=None):
     """One signed line, written with a single O_APPEND write (atomic between processes)."""
-    made_at = utcnow()
+    data = checkpoint_line(key, kind, seq, head_hash, utcnow(), note)
+    os.write(_file.descriptor(str(path)), data)
+
+
+def checkpoint_line(key: bytes, kind: str, seq: int, head_hash: str, made_at, note=None):
+    """One line of the checkpoint file, signed, as bytes."""
     line = {
         "kind": kind,
         "seq": seq,
@@ -132,8 +137,7 @@ def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=N
         "note": note,
         "mac": _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note)),
     }
-    data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    os.write(_file.descriptor(str(path)), data)
+    return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 def current_head() -> tuple[int, str]:
