@@ -5,6 +5,7 @@ commands start without the libraries only some of them use."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import pytest
 from sqlalchemy import select, text
 
-from qms.audit.chain_rows import canonical_payload
+from qms.audit.chain_rows import COLUMNS, canonical_payload, hmac_states
 from qms.audit.models import AuditEvent, event_payload
 from qms.audit.trail import canonical_json, event_hash, record_event
 from qms.audit.verify import verify_trail
@@ -64,16 +65,24 @@ def test_events_written_through_the_driver_read_back_as_hashed(unusual_events):
 
 
 def test_the_raw_canonical_payload_is_the_ordinary_one(unusual_events):
-    columns = (
-        "seq, occurred_at, actor_id, actor_name, action, entity_type, entity_id, order_id, "
-        "from_state, to_state, changes, reason, origin, origin_detail"
-    )
     connection = db.session.connection()
-    raw = connection.exec_driver_sql(f"SELECT {columns} FROM audit_events ORDER BY seq").all()
+    raw = connection.exec_driver_sql(f"SELECT {COLUMNS} FROM audit_events ORDER BY seq").all()
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert len(raw) == len(events) > len(UNUSUAL)
     for row, event in zip(raw, events, strict=True):
         assert canonical_payload(tuple(row)) == canonical_json(event_payload(event))
+
+
+@pytest.mark.parametrize("key", [b"", b"bench-audit-key", "ключ".encode() * 20])
+def test_the_walks_mac_is_hmac_sha256(key):
+    """The walk's MAC, from the key's padded blocks hashed once, is the standard one,
+    whatever the key's length (keys longer than a block are hashed first)."""
+    inner, outer = hmac_states(key)
+    for message in (b"", b"0" * 64, "событие".encode()):
+        mac, signed = inner.copy(), outer.copy()
+        mac.update(message)
+        signed.update(mac.digest())
+        assert signed.hexdigest() == hmac.digest(key, message, "sha256").hex()
 
 
 def test_the_walk_verifies_unusual_events_and_names_an_altered_one(unusual_events, insider):

@@ -11,20 +11,22 @@ the file, cannot forge a signature without the key, and cannot recall the printe
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
 import os
-from dataclasses import dataclass
+import re
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from qms.audit.chain_rows import hmac_states
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint
 from qms.audit.trail import audit_key
 from qms.extensions import db
@@ -36,15 +38,23 @@ CHECKPOINT = "checkpoint"
 ROLLBACK_ACCEPTED = "rollback_accepted"
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):  # a tuple: the file holds one per committed change
     kind: str
     seq: int
     hash: str
     made_at: datetime
     note: str | None
     mac: str
-    where: object  # "FILE line N" or "database checkpoint N" (a lazy text), for messages
+    place: tuple[str, int]  # (file name, line number), or ("", database checkpoint id)
+
+    @property
+    def where(self):
+        """ "FILE line N" or "database checkpoint N" (a lazy text), for messages: made only
+        for the few that are named (the file holds a line per committed change)."""
+        name, number = self.place
+        if name:
+            return _l("%(file)s line %(n)s", file=name, n=number)
+        return _l("database checkpoint %(id)s", id=number)
 
     def signed_text(self) -> str:
         return checkpoint_text(self.kind, self.seq, self.hash, self.made_at, self.note)
@@ -59,7 +69,18 @@ def checkpoint_text(kind: str, seq: int, head_hash: str, made_at: datetime, note
 
 
 def _sign(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of `text`, from the key's padded blocks hashed once per key (a
+    verification checks a signature per line of the checkpoint file)."""
+    inner, outer = _key_states(key)
+    mac, signed = inner.copy(), outer.copy()
+    mac.update(text.encode())
+    signed.update(mac.digest())
+    return signed.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _key_states(key: bytes) -> tuple:
+    return hmac_states(key)
 
 
 def checkpoint_file() -> Path:
@@ -102,7 +123,12 @@ _file = _AppendOnlyFile()
 
 def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=None):
     """One signed line, written with a single O_APPEND write (atomic between processes)."""
-    made_at = utcnow()
+    data = checkpoint_line(key, kind, seq, head_hash, utcnow(), note)
+    os.write(_file.descriptor(str(path)), data)
+
+
+def checkpoint_line(key: bytes, kind: str, seq: int, head_hash: str, made_at, note=None):
+    """One line of the checkpoint file, signed, as bytes."""
     line = {
         "kind": kind,
         "seq": seq,
@@ -111,8 +137,7 @@ def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=N
         "note": note,
         "mac": _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note)),
     }
-    data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    os.write(_file.descriptor(str(path)), data)
+    return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 def current_head() -> tuple[int, str]:
@@ -138,44 +163,55 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
         .returning(AuditCheckpoint.id)
     ).scalar_one()
     append_to_file(checkpoint_file(), key, kind, seq, head_hash, note)
-    where = _l("database checkpoint %(id)s", id=checkpoint_id)
-    return Checkpoint(kind, seq, head_hash, made_at, note, mac, where)
+    return Checkpoint(kind, seq, head_hash, made_at, note, mac, ("", checkpoint_id))
 
 
 def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
     """The file's checkpoints, and a problem for each line that is not one."""
     checkpoints, problems = [], []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8") as lines:  # line by line: a line per change
+            for number, line in enumerate(lines, start=1):
+                _read_line(path.name, number, line, checkpoints, problems)
     except FileNotFoundError:
         return [], []
     except (OSError, UnicodeDecodeError) as exc:
         return [], [_l("the checkpoint file %(path)s cannot be read: %(why)s", path=path, why=exc)]
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            checkpoints.append(
-                Checkpoint(
-                    kind=str(data["kind"]),
-                    seq=int(data["seq"]),
-                    hash=str(data["hash"]),
-                    made_at=datetime.fromisoformat(data["at"]),
-                    note=data.get("note"),
-                    mac=str(data["mac"]),
-                    where=_l("%(file)s line %(n)s", file=path.name, n=number),
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            problems.append(
-                _l(
-                    "%(file)s line %(n)s is not a checkpoint (the file was edited)",
-                    file=path.name,
-                    n=number,
-                )
-            )
     return checkpoints, problems
+
+
+_decode = json.JSONDecoder().decode  # json.loads, without its checks on each call
+_make = Checkpoint._make
+
+# A line without a note, exactly as append_to_file writes it, read by one pattern; the json
+# module reads every other line (and would read this one to the same values).
+_plain = re.compile(
+    r'\{"kind":"([a-z_]+)","seq":(0|[1-9][0-9]*),"hash":"([0-9a-f]{64})",'
+    r'"at":"([0-9T:.+-]+)","note":null,"mac":"([0-9a-f]{64})"\}'
+).fullmatch
+
+
+def _read_line(name: str, number: int, line: str, checkpoints: list, problems: list) -> None:
+    line = line.rstrip("\n")
+    if not line.strip():
+        return
+    try:
+        if found := _plain(line):  # as append_to_file writes every line
+            kind, seq, head_hash, at, mac = found.groups()
+            note = None
+        else:
+            data = _decode(line)
+            kind, seq, head_hash, at = data["kind"], data["seq"], data["hash"], data["at"]
+            note, mac = data.get("note"), data["mac"]
+        made_at = datetime.fromisoformat(at)
+        place = (name, number)
+        checkpoints.append(
+            _make((str(kind), int(seq), str(head_hash), made_at, note, str(mac), place))
+        )
+    except (ValueError, KeyError, TypeError):
+        problems.append(
+            _l("%(file)s line %(n)s is not a checkpoint (the file was edited)", file=name, n=number)
+        )
 
 
 def read_database_checkpoints() -> list[Checkpoint]:
@@ -188,7 +224,7 @@ def read_database_checkpoints() -> list[Checkpoint]:
             r.made_at,
             r.note,
             r.mac,
-            _l("database checkpoint %(id)s", id=r.id),
+            ("", r.id),
         )
         for r in rows
     ]

@@ -9,7 +9,9 @@ longer there, or that now say something else).
 
 from __future__ import annotations
 
+import gc
 import hmac
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -123,18 +125,32 @@ def verify_trail(
     db.session.expire_all()  # compare what the database holds now, not what was read before
     key = audit_key()
     report = TrailReport()
-    checkpoints = _valid_checkpoints(key, report)
-    accepted = [c for c in checkpoints if c.kind == ROLLBACK_ACCEPTED]
-    start = _start_checkpoint(checkpoints, accepted) if since_checkpoint else None
-    wanted = {c.seq for c in checkpoints} | {seq for seq, _ in anchors}
-    seen = _walk_chain(key, report, start, wanted)
-    _check_head_row(report)
-    _check_checkpoints(report, checkpoints, accepted, seen, start)
-    _check_anchors(report, anchors, seen, start)
+    with _collector_paused():
+        checkpoints = _valid_checkpoints(key, report)
+        accepted = [c for c in checkpoints if c.kind == ROLLBACK_ACCEPTED]
+        start = _start_checkpoint(checkpoints, accepted) if since_checkpoint else None
+        wanted = {c.seq for c in checkpoints} | {seq for seq, _ in anchors}
+        seen = _walk_chain(key, report, start, wanted)
+        _check_head_row(report)
+        _check_checkpoints(report, checkpoints, accepted, seen, start)
+        _check_anchors(report, anchors, seen, start)
     if check_data:
         data_findings, report.data_checked = check_data_against_trail()
         report.findings += [Finding("data", message) for message in data_findings]
     return report
+
+
+@contextmanager
+def _collector_paused():
+    """The walk makes millions of tuples (rows, checkpoints) and no reference cycles: the
+    cyclic collector would only scan its growing lists again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _valid_checkpoints(key: bytes, report: TrailReport) -> list[Checkpoint]:
@@ -276,16 +292,13 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
         if start is not None and checkpoint.seq < start.seq:
             continue  # checked by the full verifications before this one
         report.checkpoints_checked += 1
-        label = _l(
-            "%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at)
-        )
         if checkpoint.seq > report.head_seq and report.first_broken_seq is None:
             beyond.append(
                 _l(
                     "checkpoint #%(seq)s (%(label)s) is beyond the end of the trail "
                     "(#%(end)s): events were removed or an older backup was restored",
                     seq=checkpoint.seq,
-                    label=label,
+                    label=_label(checkpoint),
                     end=report.head_seq,
                 )
             )
@@ -295,7 +308,7 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
                     "event #%(seq)s is not the one checkpoint %(label)s recorded: "
                     "the trail was rewritten or replaced",
                     seq=checkpoint.seq,
-                    label=label,
+                    label=_label(checkpoint),
                 )
             )
     _collapse(report, "rollback", beyond)
@@ -309,6 +322,12 @@ def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
                 why=a.note or "",
             )
         )
+
+
+def _label(checkpoint: Checkpoint):
+    """Where a checkpoint is and when it was made: only for one that is named (the file
+    holds one per committed change)."""
+    return _l("%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at))
 
 
 def _check_anchors(report, anchors, seen, start) -> None:
