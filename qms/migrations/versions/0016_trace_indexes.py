@@ -1,7 +1,7 @@
 """indexes for the traceability matrix: each order's transitions and approved records
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-24
 
 """
