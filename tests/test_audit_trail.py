@@ -336,3 +336,37 @@ def test_a_checkpoint_file_moved_away_is_made_again_at_its_path(history, app):
     db.session.commit()
     lines = path.read_text().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [USERS + 4]
+
+
+def test_the_check_since_the_last_checkpoint_reads_only_the_files_newest_lines(
+    history, app, runner, monkeypatch
+):
+    """A line per committed change: the incremental check reads the newest lines, yet a
+    restored older backup (the file's newest anchor beyond the trail) is still caught."""
+    import qms.audit.verify as verifying
+    from qms.audit.anchor import append_to_file
+    from qms.audit.trail import audit_key
+
+    team, _, _ = history
+    for n in range(12):
+        make_order(team, title=f"order {n}")
+        db.session.commit()  # a line each
+    path = Path(app.config["QMS_AUDIT_CHECKPOINT_FILE"])
+    first_line = path.read_text().splitlines()[0]
+    monkeypatch.setattr(verifying, "INCREMENTAL_TAIL_BYTES", 3 * len(first_line) + 10)
+    # An old line spoilt: outside what the incremental check reads, inside the full check.
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(["garbage", *lines[1:]]) + "\n")
+    since = runner.invoke(args=["audit", "verify", "--since-checkpoint", "--skip-data"])
+    assert since.exit_code == 0, since.output
+    head = USERS + 3 + 12
+    assert f"1 events verified (from checkpoint #{head})" in since.output
+    full = runner.invoke(args=["audit", "verify", "--skip-data"])
+    assert full.exit_code == 1 and "line 1 is not a checkpoint" in full.output
+
+    # The database restored to before its newest commits: the file's newest line is ahead.
+    append_to_file(path, audit_key(), "checkpoint", head + 4, "0" * 64)
+    result = runner.invoke(args=["audit", "verify", "--since-checkpoint", "--skip-data"])
+    assert result.exit_code == 1, result.output
+    assert f"checkpoint #{head + 4}" in result.output
+    assert "line 1 from the end" in result.output and "beyond the end of the trail" in result.output

@@ -45,13 +45,16 @@ class Checkpoint(NamedTuple):  # a tuple: the file holds one per committed chang
     made_at: datetime
     note: str | None
     mac: str
-    place: tuple[str, int]  # (file name, line number), or ("", database checkpoint id)
+    # (file name, line number; negative: counted from the end), or ("", database checkpoint id)
+    place: tuple[str, int]
 
     @property
     def where(self):
         """ "FILE line N" or "database checkpoint N" (a lazy text), for messages: made only
         for the few that are named (the file holds a line per committed change)."""
         name, number = self.place
+        if name and number < 0:  # read from the end (qms audit verify --since-checkpoint)
+            return _l("%(file)s, line %(n)s from the end", file=name, n=-number)
         if name:
             return _l("%(file)s line %(n)s", file=name, n=number)
         return _l("database checkpoint %(id)s", id=number)
@@ -166,13 +169,30 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
     return Checkpoint(kind, seq, head_hash, made_at, note, mac, ("", checkpoint_id))
 
 
-def read_file_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
-    """The file's checkpoints, and a problem for each line that is not one."""
+def read_file_checkpoints(
+    path: Path, tail_bytes: int | None = None
+) -> tuple[list[Checkpoint], list[str]]:
+    """The file's checkpoints, and a problem for each line that is not one.
+
+    With `tail_bytes`, only the file's newest lines (its last `tail_bytes` bytes, whole
+    lines) are read: lines are appended in commit order, so the newest anchors are there,
+    whatever the file's length. Their places count from the end ("line 3 from the end").
+    """
     checkpoints, problems = [], []
     try:
-        with path.open(encoding="utf-8") as lines:  # line by line: a line per change
-            for number, line in enumerate(lines, start=1):
-                _read_line(path.name, number, line, checkpoints, problems)
+        with path.open("rb") as handle:
+            if tail_bytes is None or handle.seek(0, os.SEEK_END) <= tail_bytes:
+                handle.seek(0)
+                for number, line in enumerate(handle, start=1):  # a line per change
+                    _read_line(path.name, number, line.decode(), checkpoints, problems)
+            else:
+                handle.seek(-tail_bytes, os.SEEK_END)
+                lines = handle.read().split(b"\n")[1:]  # the first is cut: skip it
+                if lines and not lines[-1]:
+                    lines.pop()
+                for back, line in enumerate(reversed(lines), start=1):
+                    _read_line(path.name, -back, line.decode(), checkpoints, problems)
+                checkpoints.reverse()
     except FileNotFoundError:
         return [], []
     except (OSError, UnicodeDecodeError) as exc:
