@@ -1,7 +1,7 @@
 """The `qms` command group. Commands are thin: parse, call a service, commit, print.
 
 The group starts fast (cron runs `qms overdue` every few minutes): a command's module is
-imported only when that command runs, `qms --help` lists the commands from COMMANDS without
+imported only when that command runs, `qms --help` lists the commands from qms.commands without
 importing any of them, and the commands that need no web page are given an app without the
 web blueprints (`create_app(web=False)`)."""
 
@@ -11,74 +11,16 @@ import contextlib
 import gc
 import importlib
 import json
-from typing import NamedTuple
 
 import click
 from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
+from qms.commands import COMMANDS
+
 LANGUAGES = ("en", "ru")  # qms.i18n's, here so that `qms --help` needs no catalogue
 
 
-class Entry(NamedTuple):
-    """A command of the group: where it is defined, and its line in `qms --help` (the first
-    paragraph of its docstring; tests/test_cli_start.py checks the two agree)."""
-
-    target: str  # "module:attribute"; "" for the commands the (web) app adds itself
-    summary: str
-    web: bool = False  # needs the whole app: blueprints, the API, migrations
-
-
-COMMANDS = {
-    "advance": Entry(
-        "qms.orders.cli:advance", "Fire workflow TRIGGER on order NUMBER as a user (for scripts)."
-    ),
-    "audit": Entry("qms.audit.cli:audit", "The audit trail."),
-    "backup": Entry(
-        "qms.backup.cli:backup_command", "Back up the whole database, online and consistent."
-    ),
-    "db": Entry("", "Perform database migrations.", web=True),
-    "demo": Entry("qms.demo:demo", "Load demo users, customers and orders (safe to run again)."),
-    "documents": Entry(
-        "qms.documents.cli:documents",
-        "Controlled documents: the register's revisions, approvals and readings.",
-    ),
-    "init": Entry(
-        "qms.auth.cli:init",
-        "A real installation: create the schema and one administrator, and no demo data.",
-        web=True,  # runs the migrations
-    ),
-    "keys": Entry("qms.packs.cli:keys", "The key and certificate that sign contract packs."),
-    "notify": Entry(
-        "qms.notify.cli:notify", "Notifications: the calendar's notices and the e-mail outbox."
-    ),
-    "openapi": Entry("", "OpenAPI commands.", web=True),
-    "orders": Entry("qms.orders.cli:orders", "List every order with its customer and state."),
-    "overdue": Entry(
-        "qms.workitems.cli:overdue",
-        "What is overdue: work items past their due date, and orders past theirs (for cron).",
-    ),
-    "pack": Entry(
-        "qms.packs.cli:pack",
-        "Issue an order's contract pack (`qms pack NUMBER -o FILE.pdf`), or verify one.",
-    ),
-    "restore": Entry(
-        "qms.backup.cli:restore_command",
-        "Replace the whole database with a backup made by `qms backup`.",
-    ),
-    "tokens": Entry("qms.tokens.cli:tokens", "API tokens: make, list and revoke."),
-    "trace": Entry("qms.trace.cli:trace", "The traceability matrix: ISO 9001:2015 clause x order."),
-    "users": Entry(
-        "qms.auth.cli:users", "User administration: list, create, roles, deactivation, passwords."
-    ),
-    "webhooks": Entry(
-        "qms.webhooks.cli:webhooks",
-        "Webhook subscriptions and their deliveries (sent by `qms notify send`).",
-    ),
-    "workflow": Entry("qms.workflow.cli:workflow", "Workflow definitions (workflows/*.yaml)."),
-}
-# Flask's own commands (FlaskGroup adds them): they serve or inspect the web app.
-WEB_COMMANDS = {"run", "shell", "routes"}
 WEB_APP = "qms.web-app"  # ctx.meta: the command about to run needs the whole app
 
 

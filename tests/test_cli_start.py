@@ -13,7 +13,8 @@ import click
 import pytest
 from flask.cli import ScriptInfo
 
-from qms.cli import COMMANDS, LANGUAGES, WEB_COMMANDS, cli
+from qms.cli import LANGUAGES, cli
+from qms.commands import COMMANDS, WEB_COMMANDS
 from qms.config import PROJECT_ROOT
 
 # Loaded only by the commands (or pages) that use them.
