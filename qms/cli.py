@@ -1,83 +1,26 @@
 """The `qms` command group. Commands are thin: parse, call a service, commit, print.
 
 The group starts fast (cron runs `qms overdue` every few minutes): a command's module is
-imported only when that command runs, `qms --help` lists the commands from COMMANDS without
+imported only when that command runs, `qms --help` lists the commands from qms.commands without
 importing any of them, and the commands that need no web page are given an app without the
 web blueprints (`create_app(web=False)`)."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
-from typing import NamedTuple
 
 import click
 from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
+from qms.commands import COMMANDS
+
 LANGUAGES = ("en", "ru")  # qms.i18n's, here so that `qms --help` needs no catalogue
 
 
-class Entry(NamedTuple):
-    """A command of the group: where it is defined, and its line in `qms --help` (the first
-    paragraph of its docstring; tests/test_cli_start.py checks the two agree)."""
-
-    target: str  # "module:attribute"; "" for the commands the (web) app adds itself
-    summary: str
-    web: bool = False  # needs the whole app: blueprints, the API, migrations
-
-
-COMMANDS = {
-    "advance": Entry(
-        "qms.orders.cli:advance", "Fire workflow TRIGGER on order NUMBER as a user (for scripts)."
-    ),
-    "audit": Entry("qms.audit.cli:audit", "The audit trail."),
-    "backup": Entry(
-        "qms.backup.cli:backup_command", "Back up the whole database, online and consistent."
-    ),
-    "db": Entry("", "Perform database migrations.", web=True),
-    "demo": Entry("qms.demo:demo", "Load demo users, customers and orders (safe to run again)."),
-    "documents": Entry(
-        "qms.documents.cli:documents",
-        "Controlled documents: the register's revisions, approvals and readings.",
-    ),
-    "init": Entry(
-        "qms.auth.cli:init",
-        "A real installation: create the schema and one administrator, and no demo data.",
-        web=True,  # runs the migrations
-    ),
-    "keys": Entry("qms.packs.cli:keys", "The key and certificate that sign contract packs."),
-    "notify": Entry(
-        "qms.notify.cli:notify", "Notifications: the calendar's notices and the e-mail outbox."
-    ),
-    "openapi": Entry("", "OpenAPI commands.", web=True),
-    "orders": Entry("qms.orders.cli:orders", "List every order with its customer and state."),
-    "overdue": Entry(
-        "qms.workitems.cli:overdue",
-        "What is overdue: work items past their due date, and orders past theirs (for cron).",
-    ),
-    "pack": Entry(
-        "qms.packs.cli:pack",
-        "Issue an order's contract pack (`qms pack NUMBER -o FILE.pdf`), or verify one.",
-    ),
-    "restore": Entry(
-        "qms.backup.cli:restore_command",
-        "Replace the whole database with a backup made by `qms backup`.",
-    ),
-    "tokens": Entry("qms.tokens.cli:tokens", "API tokens: make, list and revoke."),
-    "trace": Entry("qms.trace.cli:trace", "The traceability matrix: ISO 9001:2015 clause x order."),
-    "users": Entry(
-        "qms.auth.cli:users", "User administration: list, create, roles, deactivation, passwords."
-    ),
-    "webhooks": Entry(
-        "qms.webhooks.cli:webhooks",
-        "Webhook subscriptions and their deliveries (sent by `qms notify send`).",
-    ),
-    "workflow": Entry("qms.workflow.cli:workflow", "Workflow definitions (workflows/*.yaml)."),
-}
-# Flask's own commands (FlaskGroup adds them): they serve or inspect the web app.
-WEB_COMMANDS = {"run", "shell", "routes"}
 WEB_APP = "qms.web-app"  # ctx.meta: the command about to run needs the whole app
 
 
@@ -147,6 +90,12 @@ class QmsGroup(FlaskGroup):
         if not has_app_context() or current_app._get_current_object() is not app:
             ctx.with_resource(app.app_context())
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        resolved = super().resolve_command(ctx, args)
+        if _from_main:
+            _settle(ctx)
+        return resolved
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The list in `--help`, from COMMANDS: no command module is imported for it."""
@@ -242,7 +191,38 @@ def cli(lang: str | None) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="qms")
+    """The `qms` executable. Starting allocates some 140,000 objects that live as long as the
+    process (modules, classes, mappers, the catalogue): the cyclic collector's passes over
+    them, while starting and again at exit, cost a short command a third of its CPU. It is
+    paused while the command and its app load, then those are frozen out of its sight
+    (gc.freeze) and it runs as usual for what the command itself allocates."""
+    global _from_main
+    _from_main = True
+    gc.disable()
+    try:
+        cli.main(prog_name="qms")
+    finally:
+        gc.enable()
+
+
+_from_main = False  # the executable, not a test's runner: see main()
+
+
+def _settle(ctx: click.Context) -> None:
+    """The command and its app are loaded: freeze them, collect again; and since the frozen
+    pool is never collected, close the database connections when the command ends."""
+    gc.freeze()
+    gc.enable()
+    if has_app_context():
+        ctx.call_on_close(_close_connections)  # before the app context is popped
+
+
+def _close_connections() -> None:
+    from qms.extensions import db
+
+    db.session.remove()  # its connection back to the pool, which closes them all
+    for engine in db.engines.values():
+        engine.dispose()
 
 
 def _only_active_users_act(command: click.Command) -> None:
