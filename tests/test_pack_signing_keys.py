@@ -76,3 +76,25 @@ def test_a_wrong_pkcs12_password_is_refused_naming_the_file(app, team, tmp_path)
     _use(app, QMS_PACK_SIGNING_P12=tmp_path / "acme.p12", QMS_PACK_SIGNING_PASSWORD="wrong")
     with pytest.raises(SigningError, match=r"cannot use the PKCS#12 file .*acme\.p12"):
         issue_pack(make_order(team), team["manager"])
+
+
+def test_a_der_certificate_with_its_pem_key_signs_the_pack(app, team, runner, tmp_path):
+    from cryptography import x509
+
+    make_trial_certificate(tmp_path / "d.key", tmp_path / "d.pem", "Der Works")
+    certificate = x509.load_pem_x509_certificate((tmp_path / "d.pem").read_bytes())
+    (tmp_path / "d.der").write_bytes(certificate.public_bytes(serialization.Encoding.DER))
+    _use(app, QMS_PACK_SIGNING_KEY=tmp_path / "d.key", QMS_PACK_SIGNING_CERT=tmp_path / "d.der")
+    pack, issued = issue_pack(make_order(team), team["manager"])
+    db.session.commit()
+    assert issued and "Der Works" in pack.signed_by
+    result = verify(runner, pack.pdf, tmp_path)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_file_that_is_not_a_certificate_is_refused_naming_it(app, team, tmp_path):
+    make_trial_certificate(tmp_path / "e.key", tmp_path / "e.crt", "Broken")
+    (tmp_path / "e.crt").write_bytes(b"\x30\x03\x02\x01\x05")  # DER, but not a certificate
+    _use(app, QMS_PACK_SIGNING_KEY=tmp_path / "e.key", QMS_PACK_SIGNING_CERT=tmp_path / "e.crt")
+    with pytest.raises(SigningError, match=r"cannot read the certificate .*e\.crt"):
+        issue_pack(make_order(team), team["manager"])

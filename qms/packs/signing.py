@@ -23,11 +23,8 @@ from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 
+from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from flask import current_app
 
 log = logging.getLogger("qms.packs")
@@ -90,6 +87,11 @@ def _default_paths() -> tuple[Path, Path]:
 
 def make_trial_certificate(key_path: Path, cert_path: Path, organisation: str) -> None:
     """A self-signed RSA key and certificate for trying qms out (files mode 0600)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
@@ -157,13 +159,22 @@ def _trial_lock(directory: Path):
 
 
 def read_certificates(spec: str) -> tuple[asn1_x509.Certificate, ...]:
-    from pyhanko.keys import load_certs_from_pemder
-
     paths = [p for p in spec.split(os.pathsep) if p.strip()]
     try:
-        return tuple(load_certs_from_pemder(paths))
+        return tuple(c for path in paths for c in _certificates_in(Path(path).read_bytes()))
     except (OSError, ValueError) as exc:
         raise SigningError(f"cannot read the certificates {spec}: {exc}") from None
+
+
+def _certificates_in(data: bytes) -> list[asn1_x509.Certificate]:
+    """The certificates of a PEM (one or several) or DER file, read with asn1crypto alone:
+    the signing identity is read before a pack is rendered, where cryptography's and
+    pyHanko's imports would sit under the render's peak memory."""
+    if pem.detect(data):
+        return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+    certificate = asn1_x509.Certificate.load(data, strict=True)
+    _ = certificate.subject  # parsed now: a file that is not a certificate fails here
+    return [certificate]
 
 
 def _load() -> SigningIdentity:
@@ -195,11 +206,15 @@ def _load() -> SigningIdentity:
     for path in (key_path, cert_path):
         if not path.is_file():
             raise SigningError(f"the pack signing file {path} does not exist (see `qms keys init`)")
-    certificate = _pem_certificate(cert_path, key_path, password)
+    try:
+        certificate = _certificates_in(cert_path.read_bytes())[0]
+    except (OSError, ValueError, IndexError) as exc:
+        raise SigningError(f"cannot read the certificate {cert_path}: {exc}") from None
 
     def load_pem_signer():
         from pyhanko.sign import signers
 
+        _check_key_belongs(key_path, cert_path, password)
         signer = signers.SimpleSigner.load(
             str(key_path), str(cert_path), key_passphrase=password, other_certs=list(chain)
         )
@@ -211,6 +226,7 @@ def _load() -> SigningIdentity:
 
 
 def _p12_certificate(data: bytes, password: bytes | None) -> asn1_x509.Certificate:
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     _, certificate, _ = pkcs12.load_key_and_certificates(data, password)
@@ -219,35 +235,29 @@ def _p12_certificate(data: bytes, password: bytes | None) -> asn1_x509.Certifica
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-def _pem_certificate(cert_path: Path, key_path: Path, password: bytes | None):
-    """The certificate (PEM or DER), checked against the key now, so a wrong pair is refused
-    before any rendering."""
+def _check_key_belongs(key_path: Path, cert_path: Path, password: bytes | None) -> None:
+    """Refuse a key that is not the certificate's (a signature made with it would be
+    invalid), naming both files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import (
         load_der_private_key,
         load_pem_private_key,
     )
 
     try:
-        cert_data, key_data = cert_path.read_bytes(), key_path.read_bytes()
-        pem = cert_data.lstrip().startswith(b"-----")
-        certificate = (x509.load_pem_x509_certificate if pem else x509.load_der_x509_certificate)(
-            cert_data
-        )
-        key_pem = key_data.lstrip().startswith(b"-----")
-        key = (load_pem_private_key if key_pem else load_der_private_key)(key_data, password)
-    except (OSError, ValueError, TypeError) as exc:
+        key_data = key_path.read_bytes()
+        load = load_pem_private_key if pem.detect(key_data) else load_der_private_key
+        key = load(key_data, password)
+        der = _certificates_in(cert_path.read_bytes())[0].dump()
+        certificate = x509.load_der_x509_certificate(der)
+    except (OSError, ValueError, TypeError, IndexError) as exc:
         raise SigningError(
             f"cannot use the key {key_path} with the certificate {cert_path}: {exc}"
         ) from None
-    if _public_bytes(key.public_key()) != _public_bytes(certificate.public_key()):
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
         raise SigningError(f"the key {key_path} does not belong to the certificate {cert_path}")
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
-
-
-def _public_bytes(public_key) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 def signing_identity() -> SigningIdentity:
