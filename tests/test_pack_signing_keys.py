@@ -27,6 +27,19 @@ def _use(app, **paths):
     app.extensions.pop("qms.pack-signing", None)  # the identity is cached per process
 
 
+def _acme_p12(folder):
+    """A PKCS#12 file of a trial key and certificate, its password 'secret'."""
+    from cryptography import x509
+
+    make_trial_certificate(folder / "p.key", folder / "p.crt", "Acme Testing")
+    key = serialization.load_pem_private_key((folder / "p.key").read_bytes(), None)
+    certificate = x509.load_pem_x509_certificate((folder / "p.crt").read_bytes())
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"acme", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
+    )
+    (folder / "acme.p12").write_bytes(bundle)
+
+
 def test_a_key_that_is_not_the_certificates_is_refused_before_anything_is_issued(
     app, team, tmp_path
 ):
@@ -44,15 +57,7 @@ def test_a_key_that_is_not_the_certificates_is_refused_before_anything_is_issued
 def test_a_pkcs12_identity_signs_the_pack_and_its_certificate_is_printed(
     app, team, runner, tmp_path
 ):
-    make_trial_certificate(tmp_path / "p.key", tmp_path / "p.crt", "Acme Testing")
-    from cryptography import x509
-
-    key = serialization.load_pem_private_key((tmp_path / "p.key").read_bytes(), None)
-    certificate = x509.load_pem_x509_certificate((tmp_path / "p.crt").read_bytes())
-    bundle = pkcs12.serialize_key_and_certificates(
-        b"acme", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
-    )
-    (tmp_path / "acme.p12").write_bytes(bundle)
+    _acme_p12(tmp_path)
     _use(app, QMS_PACK_SIGNING_P12=tmp_path / "acme.p12", QMS_PACK_SIGNING_PASSWORD="secret")
     order = make_order(team)
     pack, issued = issue_pack(order, team["manager"])
@@ -64,15 +69,7 @@ def test_a_pkcs12_identity_signs_the_pack_and_its_certificate_is_printed(
 
 
 def test_a_wrong_pkcs12_password_is_refused_naming_the_file(app, team, tmp_path):
-    make_trial_certificate(tmp_path / "p.key", tmp_path / "p.crt", "Acme Testing")
-    from cryptography import x509
-
-    key = serialization.load_pem_private_key((tmp_path / "p.key").read_bytes(), None)
-    certificate = x509.load_pem_x509_certificate((tmp_path / "p.crt").read_bytes())
-    bundle = pkcs12.serialize_key_and_certificates(
-        b"acme", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
-    )
-    (tmp_path / "acme.p12").write_bytes(bundle)
+    _acme_p12(tmp_path)
     _use(app, QMS_PACK_SIGNING_P12=tmp_path / "acme.p12", QMS_PACK_SIGNING_PASSWORD="wrong")
     with pytest.raises(SigningError, match=r"cannot use the PKCS#12 file .*acme\.p12"):
         issue_pack(make_order(team), team["manager"])
