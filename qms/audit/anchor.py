@@ -15,7 +15,6 @@ import hmac
 import json
 import logging
 import os
-import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -74,7 +73,7 @@ def checkpoint_text(kind: str, seq: int, head_hash: str, made_at: datetime, note
 def _sign(key: bytes, text: str) -> str:
     """HMAC-SHA256 of `text`, from the key's padded blocks hashed once per key (a
     verification checks a signature per line of the checkpoint file)."""
-    inner, outer = _key_states(key)
+    inner, outer = key_states(key)
     mac, signed = inner.copy(), outer.copy()
     mac.update(text.encode())
     signed.update(mac.digest())
@@ -82,7 +81,7 @@ def _sign(key: bytes, text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _key_states(key: bytes) -> tuple:
+def key_states(key: bytes) -> tuple:
     return hmac_states(key)
 
 
@@ -167,71 +166,6 @@ def write_checkpoint(kind: str = CHECKPOINT, note: str | None = None) -> Checkpo
     ).scalar_one()
     append_to_file(checkpoint_file(), key, kind, seq, head_hash, note)
     return Checkpoint(kind, seq, head_hash, made_at, note, mac, ("", checkpoint_id))
-
-
-def read_file_checkpoints(
-    path: Path, tail_bytes: int | None = None
-) -> tuple[list[Checkpoint], list[str]]:
-    """The file's checkpoints, and a problem for each line that is not one.
-
-    With `tail_bytes`, only the file's newest lines (its last `tail_bytes` bytes, whole
-    lines) are read: lines are appended in commit order, so the newest anchors are there,
-    whatever the file's length. Their places count from the end ("line 3 from the end").
-    """
-    checkpoints, problems = [], []
-    try:
-        with path.open("rb") as handle:
-            if tail_bytes is None or handle.seek(0, os.SEEK_END) <= tail_bytes:
-                handle.seek(0)
-                for number, line in enumerate(handle, start=1):  # a line per change
-                    _read_line(path.name, number, line.decode(), checkpoints, problems)
-            else:
-                handle.seek(-tail_bytes, os.SEEK_END)
-                lines = handle.read().split(b"\n")[1:]  # the first is cut: skip it
-                if lines and not lines[-1]:
-                    lines.pop()
-                for back, line in enumerate(reversed(lines), start=1):
-                    _read_line(path.name, -back, line.decode(), checkpoints, problems)
-                checkpoints.reverse()
-    except FileNotFoundError:
-        return [], []
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [_l("the checkpoint file %(path)s cannot be read: %(why)s", path=path, why=exc)]
-    return checkpoints, problems
-
-
-_decode = json.JSONDecoder().decode  # json.loads, without its checks on each call
-_make = Checkpoint._make
-
-# A line without a note, exactly as append_to_file writes it, read by one pattern; the json
-# module reads every other line (and would read this one to the same values).
-_plain = re.compile(
-    r'\{"kind":"([a-z_]+)","seq":(0|[1-9][0-9]*),"hash":"([0-9a-f]{64})",'
-    r'"at":"([0-9T:.+-]+)","note":null,"mac":"([0-9a-f]{64})"\}'
-).fullmatch
-
-
-def _read_line(name: str, number: int, line: str, checkpoints: list, problems: list) -> None:
-    line = line.rstrip("\n")
-    if not line.strip():
-        return
-    try:
-        if found := _plain(line):  # as append_to_file writes every line
-            kind, seq, head_hash, at, mac = found.groups()
-            note = None
-        else:
-            data = _decode(line)
-            kind, seq, head_hash, at = data["kind"], data["seq"], data["hash"], data["at"]
-            note, mac = data.get("note"), data["mac"]
-        made_at = datetime.fromisoformat(at)
-        place = (name, number)
-        checkpoints.append(
-            _make((str(kind), int(seq), str(head_hash), made_at, note, str(mac), place))
-        )
-    except (ValueError, KeyError, TypeError):
-        problems.append(
-            _l("%(file)s line %(n)s is not a checkpoint (the file was edited)", file=name, n=number)
-        )
 
 
 def read_database_checkpoints() -> list[Checkpoint]:

@@ -41,16 +41,25 @@ class Walk(NamedTuple):
     failed_seq: int | None
 
 
-def batches(from_seq: int = 0) -> Iterator[list[tuple]]:
-    """Every event with seq >= from_seq, in seq order, as raw rows in keyset-paged batches,
-    on the session's own connection (so in its transaction) through the driver's cursor."""
-    connection = db.session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    query = f"SELECT {COLUMNS} FROM audit_events WHERE seq >= {marker} ORDER BY seq LIMIT {BATCH}"
-    cursor = connection.connection.dbapi_connection.cursor()
+def batches(
+    from_seq: int = 0, to_seq: int | None = None, dbapi_connection=None, paramstyle=None
+) -> Iterator[list[tuple]]:
+    """Every event with from_seq <= seq (<= to_seq), in seq order, as raw rows in
+    keyset-paged batches through the driver's cursor: on the session's own connection (so
+    in its transaction), or on `dbapi_connection` (a process of its own)."""
+    if dbapi_connection is None:
+        connection = db.session.connection()
+        paramstyle = connection.dialect.paramstyle
+        dbapi_connection = connection.connection.dbapi_connection
+    marker = "?" if paramstyle == "qmark" else "%s"
+    upto = "" if to_seq is None else f" AND seq <= {marker}"
+    query = (
+        f"SELECT {COLUMNS} FROM audit_events WHERE seq >= {marker}{upto} ORDER BY seq LIMIT {BATCH}"
+    )
+    cursor = dbapi_connection.cursor()
     try:
         while True:
-            cursor.execute(query, (from_seq,))
+            cursor.execute(query, (from_seq,) if to_seq is None else (from_seq, to_seq))
             rows = cursor.fetchall()
             if rows:
                 yield rows
@@ -68,12 +77,17 @@ def check_batch(
     expected_prev: str | None,
     wanted: set[int],
     seen: dict[int, str],
+    heads: dict[int, str],
+    differing: dict[int, str],
 ) -> Walk:
     """Check each row's place in the chain, its hash and its MAC, in order, up to the first
-    that does not pass; note the hashes of the `wanted` seqs passed on the way."""
+    that does not pass; note the hashes of the `wanted` seqs passed on the way, and compare
+    those the checkpoint file anchors (`heads`, seq -> hash): a head that differs goes to
+    `differing`, and the event's hash to `seen`."""
     checked, last = 0, None
     sha256, compare, payload = hashlib.sha256, hmac.compare_digest, canonical_payload
     inner, outer = (state.copy for state in hmac_states(key))
+    anchored = heads.get
     for row in rows:
         seq, prev_hash, digest, signature = row[0], row[14], row[15], row[16]
         if (
@@ -92,6 +106,10 @@ def check_batch(
         if not compare(signature, signed.hexdigest()):
             return Walk(checked, last, seq)
         if seq in wanted:
+            seen[seq] = digest
+        head = anchored(seq)
+        if head is not None and head != digest:
+            differing[seq] = head
             seen[seq] = digest
         checked += 1
         last = (seq, digest)

@@ -6,6 +6,7 @@ import click
 from flask_babel import gettext as _
 
 from qms.audit.anchor import ROLLBACK_ACCEPTED, checkpoint_file, write_checkpoint
+from qms.audit.parallel_walk import default_processes
 from qms.audit.trail import record_event
 from qms.audit.verify import verify_trail
 from qms.extensions import db
@@ -42,13 +43,22 @@ def audit() -> None:
     help="A head printed on a pack or report, as SEQ:HASH; may be repeated.",
 )
 @click.option("--skip-data", is_flag=True, help="Check the trail only, not the data against it.")
-def verify(since_checkpoint: bool, anchors, skip_data: bool) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes sharing the walk of a long trail (default: the CPUs, at most 4).",
+)
+def verify(since_checkpoint: bool, anchors, skip_data: bool, processes: int | None) -> None:
     """Verify the trail: chain, signatures, checkpoints, and the data against the trail.
 
     Exits 0 when everything agrees, 1 naming each disagreement.
     """
     report = verify_trail(
-        since_checkpoint=since_checkpoint, check_data=not skip_data, anchors=anchors
+        since_checkpoint=since_checkpoint,
+        check_data=not skip_data,
+        anchors=anchors,
+        processes=processes or default_processes(),
     )
     click.echo(report.summary())
     if not report.intact:

@@ -10,108 +10,39 @@ longer there, or that now say something else).
 from __future__ import annotations
 
 import gc
-import hmac
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from itertools import pairwise
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from qms.audit.anchor import (
+    CHECKPOINT,
     ROLLBACK_ACCEPTED,
     Checkpoint,
     checkpoint_file,
+    current_head,
     read_database_checkpoints,
-    read_file_checkpoints,
 )
-from qms.audit.chain_rows import batches, check_batch
-from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, event_payload
-from qms.audit.trail import audit_key, event_hash, event_mac
+from qms.audit.checkpoint_file import (
+    file_size,
+    problems_of,
+    read_anchored_heads,
+    read_file_checkpoints,
+    region_starts,
+)
+from qms.audit.checks import (
+    check_anchors,
+    check_checkpoints,
+    check_head_row,
+    start_checkpoint,
+    valid_signatures,
+)
+from qms.audit.findings import Finding, TrailReport
+from qms.audit.models import AuditEvent
+from qms.audit.parallel_walk import Helpers, split
+from qms.audit.trail import audit_key
+from qms.audit.walk import walk_chain
 from qms.extensions import db
-
-SHOWN_PER_KIND = 3
-KIND_TITLES = {
-    "chain": _l("chain"),
-    "checkpoint": _l("checkpoint"),
-    "rollback": _l("rollback"),
-    "anchor": _l("printed head"),
-    "data": _l("data"),
-}
-DATA_TITLES = {
-    "orders": _l("orders"),
-    "work items": _l("work items"),
-    "approved records": _l("approved records"),
-    "signatures": _l("signatures"),
-    "stored files": _l("stored files"),
-    "users": _l("users"),
-    "notes": _l("audit notes"),
-    "document revisions": _l("approved document revisions"),
-}  # a rollback can contradict thousands of checkpoints: show a few, count all
-
-
-@dataclass
-class Finding:
-    kind: str  # "chain", "checkpoint", "rollback", "anchor", "data"
-    message: str
-
-
-@dataclass
-class TrailReport:
-    events_checked: int = 0
-    head_seq: int = 0
-    head_hash: str = GENESIS_HASH
-    since_seq: int | None = None
-    checkpoints_checked: int = 0
-    checkpoints_superseded: int = 0
-    anchors_checked: int = 0
-    data_checked: dict[str, int] | None = None
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    first_broken_seq: int | None = None
-    first_broken_id: int | None = None
-
-    @property
-    def intact(self) -> bool:
-        return not self.findings
-
-    @property
-    def problem(self) -> str | None:
-        return self.findings[0].message if self.findings else None
-
-    def lines(self) -> list[str]:
-        """The report as the command prints it, in the reader's language."""
-        start = str(_l(" (from checkpoint #%(seq)s)", seq=self.since_seq)) if self.since_seq else ""
-        counts = str(_l("checkpoints: %(n)s compared", n=self.checkpoints_checked))
-        if self.checkpoints_superseded:
-            counts += str(_l(", %(n)s superseded", n=self.checkpoints_superseded))
-        if self.anchors_checked:
-            counts += str(_l("; printed heads: %(n)s", n=self.anchors_checked))
-        out = [
-            str(_l("audit trail head: #%(seq)s %(hash)s", seq=self.head_seq, hash=self.head_hash)),
-            str(
-                _l(
-                    "chain: %(n)s events verified%(start)s, hashes and signatures",
-                    n=self.events_checked,
-                    start=start,
-                )
-            ),
-            counts,
-        ]
-        if self.data_checked is not None:
-            what = ", ".join(f"{n} {DATA_TITLES[name]}" for name, n in self.data_checked.items())
-            out.append(str(_l("data against the trail: %(what)s", what=what)))
-        out += [str(_l("note: %(note)s", note=n)) for n in self.notes]
-        if self.intact:
-            out.append(str(_l("audit trail intact: %(n)s events verified", n=self.events_checked)))
-        else:
-            out.append(str(_l("audit trail BROKEN: %(n)s finding(s)", n=len(self.findings))))
-            out += [f"- {KIND_TITLES[f.kind]}: {f.message}" for f in self.findings]
-        return out
-
-    def summary(self) -> str:
-        return "\n".join(self.lines())
-
 
 # What `--since-checkpoint` reads of the checkpoint file: its newest lines (some 4,000
 # commits), so that the incremental check costs what came since, not the file's length (a
@@ -125,27 +56,149 @@ def verify_trail(
     since_checkpoint: bool = False,
     check_data: bool = True,
     anchors: tuple[tuple[int, str], ...] = (),
+    processes: int = 1,
 ) -> TrailReport:
-    """Everything `qms audit verify` checks; `report.intact` when nothing was found."""
+    """Everything `qms audit verify` checks; `report.intact` when nothing was found.
+
+    With `processes` > 1 (a command's process, never a threaded server) the full
+    verification of a long trail shares the walk between that many processes.
+    """
     from qms.audit.consistency import check_data_against_trail
 
     db.session.expire_all()  # compare what the database holds now, not what was read before
     key = audit_key()
     report = TrailReport()
     with _collector_paused():
-        tail = INCREMENTAL_TAIL_BYTES if since_checkpoint else None
-        checkpoints = _valid_checkpoints(key, report, tail)
-        accepted = [c for c in checkpoints if c.kind == ROLLBACK_ACCEPTED]
-        start = _start_checkpoint(checkpoints, accepted) if since_checkpoint else None
-        wanted = {c.seq for c in checkpoints} | {seq for seq, _ in anchors}
-        seen = _walk_chain(key, report, start, wanted)
-        _check_head_row(report)
-        _check_checkpoints(report, checkpoints, accepted, seen, start)
-        _check_anchors(report, anchors, seen, start)
+        if since_checkpoint or not _verify_in_full(key, report, anchors, processes):
+            report = TrailReport()
+            _verify_by_checkpoints(key, report, anchors, since_checkpoint)
     if check_data:
         data_findings, report.data_checked = check_data_against_trail()
         report.findings += [Finding("data", message) for message in data_findings]
     return report
+
+
+def _verify_by_checkpoints(key, report, anchors, since_checkpoint: bool) -> None:
+    """The chain checked against every checkpoint read as one (its time, its place): for
+    the incremental check (the file's newest lines), and when a rollback was accepted
+    (its time decides which checkpoints it supersedes)."""
+    tail = INCREMENTAL_TAIL_BYTES if since_checkpoint else None
+    from_file, unreadable = read_file_checkpoints(checkpoint_file(), tail)
+    report.findings += [Finding("checkpoint", message) for message in unreadable]
+    checkpoints = valid_signatures(key, report, [*from_file, *read_database_checkpoints()])
+    accepted = [c for c in checkpoints if c.kind == ROLLBACK_ACCEPTED]
+    start = start_checkpoint(checkpoints, accepted) if since_checkpoint else None
+    wanted = {c.seq for c in checkpoints} | {seq for seq, _ in anchors}
+    seen: dict[int, str] = {}
+    walk_chain(key, report, wanted, seen, start=start)
+    check_head_row(report)
+    check_checkpoints(report, checkpoints, accepted, seen, start)
+    check_anchors(report, anchors, seen, start)
+
+
+def _verify_in_full(key, report, anchors, processes: int) -> bool:
+    """The full verification: the file's ordinary lines (a line per committed change) are
+    kept as the heads they anchor and compared during the walk, which `processes` share
+    on a long trail. False, with nothing reported, when a rollback was accepted."""
+    path = checkpoint_file()
+    size = file_size(path)  # lines written after this name events newer than the walk's
+    database = read_database_checkpoints()
+    if _accepts(database):
+        return False
+    ranges = split(current_head()[0], processes)  # the head read in the walk's transaction
+    starts = [0, *region_starts(path, size, [high for _, high in ranges[:-1]]), size]
+    stretches = list(pairwise(starts))
+    if len(ranges) == 1:
+        ranges = [(0, None)]  # one process: every line is its own, the walk to the end
+    wanted = {c.seq for c in database} | {seq for seq, _ in anchors}
+    found = _FileFound()
+    with Helpers(ranges[1:], stretches[1:], key, path, wanted) as helpers:
+        own = read_anchored_heads(path, key, *ranges[0], *stretches[0])
+        if not found.add(path, own):
+            return False
+        wanted.update(c.seq for c in own.others)
+        seen: dict[int, str] = {}
+        differing: dict[int, str] = {}
+        to_seq = ranges[0][1]
+        walk_chain(key, report, wanted, seen, to_seq=to_seq, heads=own.heads, differing=differing)
+        found.pending += [(seq, h) for seq, h in own.heads.items() if seq > report.head_seq]
+        resume = None  # the part from which the parent walks on itself
+        for number, part in enumerate(helpers.results(), start=1):
+            if report.first_broken_seq is not None:
+                break
+            joins = part and part.first == (report.head_seq + 1, report.head_hash)
+            if not joins or part.failed or not found.add(path, part.file):
+                resume = number
+                break
+            report.events_checked += part.checked
+            report.head_seq, report.head_hash = part.last
+            seen.update(part.seen)
+            differing.update(part.differing)
+            found.pending += part.unwalked.items()
+    if report.first_broken_seq is None and len(ranges) > 1:
+        rest = {}
+        if resume is not None:  # the rest of the file, read here
+            rest = read_anchored_heads(path, key, ranges[resume][0], None, starts[resume], size)
+            if not found.add(path, rest):
+                return False
+            rest = rest.heads
+        wanted.update(c.seq for c in found.others)
+        wanted.update(seq for seq, _ in found.pending)
+        walk_chain(key, report, wanted, seen, heads=rest, differing=differing)
+    report.findings += [Finding("checkpoint", message) for message in found.problems]
+    checkpoints = valid_signatures(key, report, [*found.others, *database])
+    check_head_row(report)
+    wrong = {(seq, h) for seq, h in differing.items()} | _pending_wrong(report, found, seen)
+    checkpoints += _named_lines(key, report, wrong, found.lines)
+    check_checkpoints(report, checkpoints, [], seen, None)
+    check_anchors(report, anchors, seen, None)
+    return True
+
+
+class _FileFound:
+    """What the stretches of the file gave, gathered in the file's order."""
+
+    def __init__(self):
+        self.others: list[Checkpoint] = []
+        self.problems: list = []
+        self.pending: list[tuple[int, str]] = []  # heads not compared during a walk
+        self.lines = 0
+
+    def add(self, path, stretch) -> bool:
+        """False when it holds a rollback accepted (then every checkpoint's time matters)."""
+        if _accepts(stretch.others):
+            return False
+        self.others += stretch.others
+        self.problems += problems_of(path, stretch)
+        self.pending += stretch.strays
+        self.lines += stretch.lines
+        return True
+
+
+def _accepts(checkpoints) -> bool:
+    return any(c.kind == ROLLBACK_ACCEPTED for c in checkpoints)
+
+
+def _pending_wrong(report, found: _FileFound, seen: dict[int, str]) -> set[tuple[int, str]]:
+    """The heads no walk compared (lines out of order, beyond a range) that disagree with
+    the chain: an event walked but not noted is looked up (the walk vouched for its hash);
+    one beyond the trail's end is wrong unless the chain broke before it."""
+    walked = report.head_seq
+    missing = sorted({seq for seq, _ in found.pending if seq not in seen and 0 < seq <= walked})
+    table = AuditEvent.__table__
+    for first in range(0, len(missing), 500):
+        chunk = missing[first : first + 500]
+        seen.update(
+            db.session.execute(
+                select(table.c.seq, table.c.hash).where(table.c.seq.in_(chunk))
+            ).all()
+        )
+    intact = report.first_broken_seq is None
+    return {
+        (seq, h)
+        for seq, h in found.pending
+        if seq and (seen.get(seq, h) != h or (seq > walked and intact and seq not in seen))
+    }
 
 
 @contextmanager
@@ -161,216 +214,18 @@ def _collector_paused():
             gc.enable()
 
 
-def _valid_checkpoints(key: bytes, report: TrailReport, tail: int | None) -> list[Checkpoint]:
-    from_file, unreadable = read_file_checkpoints(checkpoint_file(), tail)
-    report.findings += [Finding("checkpoint", message) for message in unreadable]
-    valid = []
-    forged = []
-    for checkpoint in (*from_file, *read_database_checkpoints()):
-        (valid if checkpoint.signature_ok(key) else forged).append(checkpoint)
-    _collapse(
-        report,
-        "checkpoint",
-        [
-            _l(
-                "%(where)s (head #%(seq)s) has a signature that does not match: it was forged, "
-                "or made with another audit key",
-                where=c.where,
-                seq=c.seq,
-            )
-            for c in forged
-        ],
-    )
-    return valid
-
-
-def _start_checkpoint(checkpoints, accepted) -> Checkpoint | None:
-    """The latest checkpoint still in force: the incremental walk starts there."""
-    live = [c for c in checkpoints if c.seq > 0 and not _superseded(c, accepted)]
-    return max(live, key=lambda c: (c.seq, c.made_at), default=None)
-
-
-def _superseded(checkpoint: Checkpoint, accepted: list[Checkpoint]) -> bool:
-    """A checkpoint beyond a rollback that an administrator accepted later (after a restore)."""
-    return any(a.made_at > checkpoint.made_at and a.seq < checkpoint.seq for a in accepted)
-
-
-def _walk_chain(key: bytes, report: TrailReport, start, wanted: set[int]) -> dict[int, str]:
-    """Recompute every hash and MAC from `start` (or the genesis); return the hashes of the
-    sequence numbers in `wanted` that the walk passed.
-
-    The rows are read raw (qms.audit.chain_rows); an event that does not pass there is
-    loaded and checked again the ordinary way, which decides and names the problem.
-    """
-    expected_seq, expected_prev = 1, GENESIS_HASH
-    if start is not None:
-        expected_seq, expected_prev = start.seq, None  # the checkpoint vouches for its event
-        report.since_seq = start.seq
-    seen: dict[int, str] = {}
-    for rows in batches(expected_seq if start is not None else 0):
-        while rows:
-            walk = check_batch(rows, key, expected_seq, expected_prev, wanted, seen)
-            report.events_checked += walk.checked
-            if walk.last is not None:
-                report.head_seq, report.head_hash = walk.last
-                expected_seq, expected_prev = walk.last[0] + 1, walk.last[1]
-            if walk.failed_seq is None:
-                break
-            failed = rows[walk.checked]
-            problem = _problem(key, failed[0], expected_seq, expected_prev)
-            if problem:
-                report.first_broken_seq, report.first_broken_id = problem[0], problem[1]
-                message = _l(
-                    "event #%(seq)s (id %(id)s): %(problem)s",
-                    seq=problem[0],
-                    id=problem[1],
-                    problem=problem[2],
-                )
-                report.findings.append(Finding("chain", message))
-                return seen
-            # The ordinary check passes it (a value the raw path does not handle): go on.
-            if failed[0] in wanted:
-                seen[failed[0]] = failed[15]
-            report.events_checked += 1
-            report.head_seq, report.head_hash = failed[0], failed[15]
-            expected_seq, expected_prev = failed[0] + 1, failed[15]
-            rows = rows[walk.checked + 1 :]
-    return seen
-
-
-def _problem(key: bytes, seq: int, expected_seq: int, expected_prev: str | None):
-    """(seq, id, what is wrong) with one event, checked on the row as the ORM loads it;
-    None if nothing is."""
-    table = AuditEvent.__table__
-    event = db.session.execute(select(table).where(table.c.seq == seq)).one()
-    problem = None
-    if event.seq != expected_seq:
-        problem = _l(
-            "event #%(seq)s is missing (the next one is #%(next)s)",
-            seq=expected_seq,
-            next=event.seq,
-        )
-    elif expected_prev is not None and event.prev_hash != expected_prev:
-        problem = _l("its link to the previous event does not match (events were reordered)")
-    elif event_hash(event.prev_hash, event_payload(event)) != event.hash:
-        problem = _l("its content does not match its hash (the row was altered)")
-    elif event.mac is None or not hmac.compare_digest(event.mac, event_mac(key, event.hash)):
-        problem = _l(
-            "its signature does not match: it was not written by qms "
-            "(inserted or re-hashed by hand)"
-        )
-    return (event.seq, event.id, problem) if problem else None
-
-
-def _check_head_row(report: TrailReport) -> None:
-    if report.first_broken_seq is not None:
-        return
-    head = db.session.get(AuditChainHead, 1)
-    if head is None:
-        report.findings.append(Finding("chain", _l("the chain head row is missing")))
-    elif head.seq > report.head_seq:
-        report.findings.append(
-            Finding(
-                "chain",
-                _l(
-                    "the chain head records event #%(head)s, but the trail ends at "
-                    "#%(end)s (events were removed)",
-                    head=head.seq,
-                    end=report.head_seq,
-                ),
-            )
-        )
-    elif (head.seq, head.hash) != (report.head_seq, report.head_hash):
-        report.findings.append(
-            Finding(
-                "chain",
-                _l("the chain head (#%(head)s) does not match the last event", head=head.seq),
-            )
-        )
-
-
-def _check_checkpoints(report, checkpoints, accepted, seen, start) -> None:
-    beyond, differing = [], []
-    for checkpoint in checkpoints:
-        if checkpoint.seq == 0:
-            continue
-        if checkpoint.kind != ROLLBACK_ACCEPTED and _superseded(checkpoint, accepted):
-            report.checkpoints_superseded += 1
-            continue
-        if start is not None and checkpoint.seq < start.seq:
-            continue  # checked by the full verifications before this one
-        report.checkpoints_checked += 1
-        if checkpoint.seq > report.head_seq and report.first_broken_seq is None:
-            beyond.append(
-                _l(
-                    "checkpoint #%(seq)s (%(label)s) is beyond the end of the trail "
-                    "(#%(end)s): events were removed or an older backup was restored",
-                    seq=checkpoint.seq,
-                    label=_label(checkpoint),
-                    end=report.head_seq,
-                )
-            )
-        elif checkpoint.seq in seen and seen[checkpoint.seq] != checkpoint.hash:
-            differing.append(
-                _l(
-                    "event #%(seq)s is not the one checkpoint %(label)s recorded: "
-                    "the trail was rewritten or replaced",
-                    seq=checkpoint.seq,
-                    label=_label(checkpoint),
-                )
-            )
-    _collapse(report, "rollback", beyond)
-    _collapse(report, "checkpoint", differing)
-    for a in accepted:
-        report.notes.append(
-            _l(
-                "a rollback to #%(seq)s was accepted %(when)s: %(why)s",
-                seq=a.seq,
-                when=_when(a.made_at),
-                why=a.note or "",
-            )
-        )
-
-
-def _label(checkpoint: Checkpoint):
-    """Where a checkpoint is and when it was made: only for one that is named (the file
-    holds one per committed change)."""
-    return _l("%(where)s, made %(when)s", where=checkpoint.where, when=_when(checkpoint.made_at))
-
-
-def _check_anchors(report, anchors, seen, start) -> None:
-    for seq, expected in anchors:
-        report.anchors_checked += 1
-        if seq > report.head_seq and report.first_broken_seq is None:
-            report.findings.append(
-                Finding(
-                    "anchor",
-                    _l("the printed head #%(seq)s is beyond the end of the trail", seq=seq),
-                )
-            )
-        elif seq in seen and seen[seq] != expected:
-            report.findings.append(
-                Finding(
-                    "anchor",
-                    _l(
-                        "event #%(seq)s is not the one printed (%(hash)s…)",
-                        seq=seq,
-                        hash=expected[:16],
-                    ),
-                )
-            )
-        elif start is not None and seq < start.seq:
-            report.notes.append(
-                _l("printed head #%(seq)s is before the checkpoint: not compared", seq=seq)
-            )
-
-
-def _collapse(report: TrailReport, kind: str, messages: list[str]) -> None:
-    report.findings += [Finding(kind, m) for m in messages[:SHOWN_PER_KIND]]
-    if len(messages) > SHOWN_PER_KIND:
-        more = len(messages) - SHOWN_PER_KIND
-        report.findings.append(Finding(kind, _l("… and %(n)s more like these", n=more)))
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+def _named_lines(key, report, wrong: set[tuple[int, str]], lines: int) -> list[Checkpoint]:
+    """The file's ordinary lines anchoring the `wrong` (seq, hash) pairs, read again as
+    checkpoints so that findings name them; `lines` were compared."""
+    report.checkpoints_checked += lines
+    if not wrong:
+        return []
+    named = [
+        c
+        for c in read_file_checkpoints(checkpoint_file())[0]
+        if (c.seq, c.hash) in wrong
+        and (c.kind, c.note) == (CHECKPOINT, None)
+        and c.signature_ok(key)
+    ]
+    report.checkpoints_checked -= len(named)  # counted again with the others
+    return named

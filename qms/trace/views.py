@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from qms.audit.verify import DATA_TITLES, verify_trail
+from qms.audit.findings import DATA_TITLES
+from qms.audit.verify import verify_trail
 from qms.customers.models import Customer
 from qms.documents.governing import revision_choices
 from qms.documents.queries import reviews_overdue
