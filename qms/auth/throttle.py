@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from qms.auth.models import LoginThrottle
@@ -87,20 +87,27 @@ def _upsert(dialect: str):
 
 
 def _reserve_one(connection, key: str, now: datetime, window: timedelta):
-    """Count one attempt under `key`, unless it is closed; the count, or None when closed."""
+    """Count one attempt under `key`, unless it is closed: (the count, the latest attempt's
+    time), or None when closed."""
     restart = _TABLE.c.last_attempt_at < now - window
     insert = _upsert(connection.dialect.name).values(
         key=key, attempts=1, last_attempt_at=now, next_allowed_at=now
     )
+    # Closed means a failure set a delay (next allowed after the last attempt). Each request
+    # read its clock before waiting for the write lock, so a parallel one may have written
+    # a later time: comparing with `now` alone would refuse a key no failure closed.
+    never_closed = _TABLE.c.next_allowed_at <= _TABLE.c.last_attempt_at
     statement = insert.on_conflict_do_update(
         index_elements=[_TABLE.c.key],
         set_={
             "attempts": case((restart, 1), else_=_TABLE.c.attempts + 1),
-            "last_attempt_at": now,
+            "last_attempt_at": case(
+                (_TABLE.c.last_attempt_at > now, _TABLE.c.last_attempt_at), else_=now
+            ),
         },
-        where=_TABLE.c.next_allowed_at <= now,
-    ).returning(_TABLE.c.attempts)
-    return connection.execute(statement).scalar()
+        where=or_(_TABLE.c.next_allowed_at <= now, never_closed),
+    ).returning(_TABLE.c.attempts, _TABLE.c.last_attempt_at)
+    return connection.execute(statement).first()
 
 
 def reserve_attempt(username: str, address: str | None, *, known_device: bool = False) -> None:
@@ -113,12 +120,13 @@ def reserve_attempt(username: str, address: str | None, *, known_device: bool = 
         transaction = connection.begin()
         closes: list[tuple[str, datetime]] = []
         for rule, key in _keys_to_reserve(username, address, known_device):
-            attempts = _reserve_one(connection, key, now, window)
-            if attempts is None:
+            counted = _reserve_one(connection, key, now, window)
+            if counted is None:
                 transaction.rollback()  # counts nothing for the other keys either
                 raise TooManyAttempts(_seconds_until(connection, key, now))
-            if delay := rule.delay_after(attempts):
-                closes.append((key, now + timedelta(seconds=delay)))
+            attempts, latest = counted
+            if delay := rule.delay_after(attempts):  # from the latest attempt, whoever's
+                closes.append((key, max(now, latest) + timedelta(seconds=delay)))
         for key, until in closes:
             connection.execute(
                 update(_TABLE).where(_TABLE.c.key == key).values(next_allowed_at=until)
