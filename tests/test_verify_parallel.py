@@ -105,3 +105,17 @@ def test_lines_of_the_helpers_range_that_disagree_are_named(trail, app, runner):
     assert f"checkpoint #{head + 4} " in output and "beyond the end of the trail" in output
     assert f"(head #{head - 3}) has a signature that does not match" in output
     assert "event #3 is not the one checkpoint" in output and "event #4 " not in output
+
+
+def test_a_helper_that_cannot_start_leaves_its_range_to_the_parent(trail, runner, monkeypatch):
+    """No process to spare (fork fails): the same report, the parent walking it all."""
+    head, _ = trail
+
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel_walk.os, "fork", no_fork)
+    alone = runner.invoke(args=["audit", "verify", "--skip-data", "--processes", "1"])
+    shared = runner.invoke(args=["audit", "verify", "--skip-data", "--processes", "2"])
+    assert (shared.exit_code, shared.output) == (alone.exit_code, alone.output)
+    assert shared.exit_code == 0 and f"chain: {head} events verified" in shared.output

@@ -24,8 +24,8 @@ from qms.audit.chain_rows import batches, check_batch
 from qms.audit.checkpoint_file import AnchoredHeads, read_anchored_heads
 from qms.extensions import db
 
-# Below this many events one process is as quick: forking and reading the file twice
-# cost more than half the walk saves.
+# Below this many events one process is about as quick: a helper's start (its fork, its
+# connection, the bisection of the file) is not worth the seconds it would save.
 PARALLEL_FROM = 200_000
 
 
@@ -43,7 +43,8 @@ class RangeWalk(NamedTuple):
 
 
 def default_processes() -> int:
-    """The CPUs this process may run on, at most 4 (each process reads the whole file)."""
+    """The CPUs this process may run on, at most 4: each helper holds a database connection
+    of its own, and past that the parent's own part (joining, the data check) dominates."""
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
@@ -70,7 +71,12 @@ class Helpers:
     def __enter__(self) -> Helpers:
         for (low, high), stretch in zip(self.ranges, self.stretches, strict=True):
             read_end, write_end = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes: the parent walks from this range on
+                os.close(read_end)
+                os.close(write_end)
+                break
             if pid == 0:  # the helper: never returns
                 os.close(read_end)
                 self._serve(write_end, low, high, stretch)
@@ -79,8 +85,12 @@ class Helpers:
         return self
 
     def results(self):
-        """Each range's RangeWalk in order (None for one whose process failed)."""
-        while self.running:
+        """Each range's RangeWalk in order; None for one whose process failed or could not
+        be started (then the parent walks it)."""
+        for _ in self.ranges:
+            if not self.running:
+                yield None
+                continue
             pid, read_end = self.running.pop(0)
             chunks = []
             while chunk := os.read(read_end, 1 << 20):

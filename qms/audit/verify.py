@@ -136,15 +136,15 @@ def _verify_in_full(key, report, anchors, processes: int) -> bool:
             differing.update(part.differing)
             found.pending += part.unwalked.items()
     if report.first_broken_seq is None and len(ranges) > 1:
-        rest = {}
+        heads: dict[int, str] = {}
         if resume is not None:  # the rest of the file, read here
             rest = read_anchored_heads(path, key, ranges[resume][0], None, starts[resume], size)
             if not found.add(path, rest):
                 return False
-            rest = rest.heads
+            heads = rest.heads
         wanted.update(c.seq for c in found.others)
         wanted.update(seq for seq, _ in found.pending)
-        walk_chain(key, report, wanted, seen, heads=rest, differing=differing)
+        walk_chain(key, report, wanted, seen, heads=heads, differing=differing)
     report.findings += [Finding("checkpoint", message) for message in found.problems]
     checkpoints = valid_signatures(key, report, [*found.others, *database])
     check_head_row(report)
