@@ -28,10 +28,10 @@ from qms.audit.anchor import append_to_file
 from qms.audit.models import event_payload
 from qms.audit.trail import audit_key, event_hash, event_mac
 from qms.audit.verify import verify_trail
-from qms.auth.sessions import load_session_user
+from qms.auth.sessions import USER_AND_DEMO_FLAG, load_session_user
 from qms.extensions import db
 from qms.orders.models import Order
-from qms.orders.services import advance_order, get_order
+from qms.orders.services import ORDER_BY_NUMBER, advance_order, get_order
 from qms.records.models import Record
 from qms.timeutil import utcnow
 
@@ -52,17 +52,22 @@ def _prepare(count: int):
     manager = team["manager"]
     manager.session_token = "bench-session"
     db.session.commit()
-    return manager, [(o.id, o.number) for o in orders]
+    # Ids only: a request starts with an empty session, and finds the user and order there.
+    return manager.id, [(o.id, o.number) for o in orders]
 
 
-def _ours(manager, orders) -> float:
+def _ours(manager_id, orders) -> float:
     """As a request does it: the session's user, the order by its number, fire, commit."""
-    session_id = f"{manager.id}:bench-session"
-    start = time.perf_counter()
-    for _, number in orders:
+    session_id = f"{manager_id}:bench-session"
+
+    def request(number: str) -> None:  # what it loads is gone when it returns, as a request's
         actor = load_session_user(session_id)
         advance_order(get_order(number), "accept_enquiry", actor)
         db.session.commit()
+
+    start = time.perf_counter()
+    for _, number in orders:
+        request(number)
     return len(orders) / (time.perf_counter() - start)
 
 
@@ -146,11 +151,14 @@ def _driver(url, manager_id, orders, checkpoints) -> float:
     key = audit_key()
     conn, m = _driver_connection(url)
     sqlite = isinstance(conn, sqlite3.Connection)
+    # The user and the order are read with qms's own SQL (qms.database.rows): every column.
+    user_plan = USER_AND_DEMO_FLAG.plan(db.engine.dialect)
+    order_plan = ORDER_BY_NUMBER.plan(db.engine.dialect)
+    role, name = user_plan.keys.index("role"), user_plan.keys.index("username")
+    state, version = order_plan.keys.index("state"), order_plan.keys.index("version")
     statements = [
-        f"SELECT id, username, full_name, role, language, is_active, session_token, "
-        f"EXISTS (SELECT id FROM users WHERE is_demo AND is_active) FROM users WHERE id = {m}",
-        f"SELECT id, number, state, version, manager_id, workflow_version_id FROM orders "
-        f"WHERE number = {m}",
+        user_plan.sql,
+        order_plan.sql,
         f"SELECT kind, lineage, revision, title, status FROM records WHERE order_id = {m} "
         f"AND kind IN ({m})",
         f"UPDATE orders SET state = {m}, state_changed_at = {m}, version = {m} "
@@ -169,16 +177,18 @@ def _driver(url, manager_id, orders, checkpoints) -> float:
         user = cursor.execute(user_q, (manager_id,)).fetchone()
         order = cursor.execute(order_q, (number,)).fetchone()
         records = cursor.execute(records_q, (order_id, "enquiry")).fetchall()
-        assert user[3] == "manager" and order[2] == "enquiry" and records[0][4] == "approved"
+        assert user[role] == "manager" and order[state] == "enquiry"
+        assert records[0][4] == "approved"
         now = utcnow()
         naive = now.replace(tzinfo=None)
-        cursor.execute(move_q, ("pre_contract", naive, order[3] + 1, order_id, order[3]))
+        moved = order[version] + 1
+        cursor.execute(move_q, ("pre_contract", naive, moved, order_id, order[version]))
         seq, prev = cursor.execute(claim_q).fetchone()
         payload = {
             "seq": seq,
             "occurred_at": now.isoformat(timespec="microseconds"),
             "actor_id": manager_id,
-            "actor_name": user[1],
+            "actor_name": user[name],
             "action": "order.accept_enquiry",
             "entity_type": "order",
             "entity_id": order_id,
@@ -205,15 +215,15 @@ def _driver(url, manager_id, orders, checkpoints) -> float:
 def _measure(app, label: str) -> dict[str, float]:
     """Alternate batches of ours and plain SQL, so both see the same machine noise."""
     with app.app_context():
-        manager, ids = _prepare(BATCH * ROUNDS * 3 // 2)
+        manager_id, ids = _prepare(BATCH * ROUNDS * 3 // 2)
         engine = create_engine(db.engine.url)
         checkpoints = app.config["QMS_AUDIT_CHECKPOINT_FILE"]
         ours, plain, driver = [], [], []
         for round_ in range(ROUNDS):
             batch = ids[3 * round_ * BATCH : 3 * (round_ + 1) * BATCH]
-            ours.append(_ours(manager, batch[:BATCH]))
-            driver.append(_driver(db.engine.url, manager.id, batch[BATCH : 2 * BATCH], checkpoints))
-            plain.append(_plain(engine, manager.id, batch[2 * BATCH :]))
+            ours.append(_ours(manager_id, batch[:BATCH]))
+            driver.append(_driver(db.engine.url, manager_id, batch[BATCH : 2 * BATCH], checkpoints))
+            plain.append(_plain(engine, manager_id, batch[2 * BATCH :]))
         engine.dispose()
         first_id = ids[0][0]
         assert db.session.scalar(select(Order.state).where(Order.id == first_id)) == "pre_contract"

@@ -48,6 +48,13 @@ def register_extensions(app: Flask) -> None:
     from qms.extensions import db
     from qms.web import init_web
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A database file on this host never drops a connection: pinging it before each
+        # transaction would only add a statement to every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     db.init_app(app)
     # The models must be imported for the metadata (and so migrations) to see them; the
     # anchor registers the hook that anchors each committed batch of audit events, the

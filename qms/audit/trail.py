@@ -148,7 +148,8 @@ def append_event(connection, key: bytes, *, changes: dict | None, **columns) -> 
         values["mac"] = event_mac(key, values["hash"])
         row = [values[name] for name in EVENT_COLUMNS]
         row[1] = stored_time(connection.dialect, occurred_at)
-        row[10] = json.dumps(values["changes"])  # as the JSON column serialises it
+        # As the JSON column serialises it ("{}" for the many events that change nothing).
+        row[10] = json.dumps(values["changes"]) if values["changes"] else "{}"
         (event_id,) = run(cursor, connection.dialect, statements[1], row).fetchone()
         run(cursor, connection.dialect, statements[2], (values["hash"],))
     finally:

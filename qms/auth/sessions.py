@@ -17,11 +17,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from qms.auth.models import User
 from qms.auth.roles import ROLE_TITLES
+from qms.database.rows import RowLoader
 from qms.extensions import db, login_manager
 
 SIGNED_IN_AT = "signed_in_at"
@@ -38,13 +38,13 @@ def init_sessions(app: Flask) -> None:
     app.jinja_env.globals.update(demo_users_active=demo_users_active, role_title=role_title)
 
 
-_demo = aliased(User)
-# Built once: run by every request, and SQLAlchemy computes a new statement's cache key each
-# time (half the cost of the load).
-_USER_AND_DEMO_FLAG = select(
+# Every request loads its user: through the driver (qms.database.rows), with whether any
+# demo user is active beside it.
+USER_AND_DEMO_FLAG = RowLoader(
     User,
-    select(_demo.id).where(_demo.is_demo, _demo.is_active).exists().label("demo_active"),
-).where(User.id == bindparam("user_id"))
+    "users.id = {mark}",
+    extra=("EXISTS (SELECT 1 FROM users AS demo WHERE demo.is_demo AND demo.is_active)",),
+)
 
 
 @login_manager.user_loader
@@ -57,10 +57,11 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None  # a cookie from before tokens, or a forged one
-    row = db.session.execute(_USER_AND_DEMO_FLAG, {"user_id": int(user_id)}).first()
+    row = USER_AND_DEMO_FLAG.first(db.session, (int(user_id),))
     if row is None:
         return None
-    user, g.demo_users_active = row
+    user, (demo_active,) = row
+    g.demo_users_active = bool(demo_active)
     if not user.is_active or user.session_token != token:
         return None
     return user

@@ -25,7 +25,7 @@ def stored_time(dialect, moment: datetime):
     """Naive UTC, as qms.timeutil.UTCDateTime stores it: on SQLite in SQLAlchemy's text form
     (always with microseconds), elsewhere as the driver adapts a datetime."""
     naive = moment.astimezone(UTC).replace(tzinfo=None)
-    return f"{naive:%Y-%m-%d %H:%M:%S.%f}" if dialect.name == "sqlite" else naive
+    return naive.isoformat(" ", "microseconds") if dialect.name == "sqlite" else naive
 
 
 def run(cursor, dialect, statement: str, parameters: Sequence = ()):

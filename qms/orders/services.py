@@ -6,12 +6,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from qms.audit.trail import RecordedEvent, record_event
 from qms.auth.models import User
 from qms.customers.models import Customer
 from qms.database.limits import MAX_MONEY, check_date, check_lengths
+from qms.database.rows import RowLoader
 from qms.extensions import db
 from qms.notify.services import notify
 from qms.orders.models import Order
@@ -26,16 +27,15 @@ class OrderError(ValueError):
     """Bad input for an order operation, said in words a person can act on."""
 
 
-# Built once: every order page and transition finds its order so, and SQLAlchemy computes a
-# new statement's cache key each time.
-_ORDER_BY_NUMBER = select(Order).where(Order.number == bindparam("number"))
+# Every order page and transition finds its order so: through the driver (qms.database.rows).
+ORDER_BY_NUMBER = RowLoader(Order, "orders.number = {mark}")
 
 
 def get_order(number: str) -> Order:
-    order = db.session.scalars(_ORDER_BY_NUMBER, {"number": number}).first()
-    if order is None:
+    row = ORDER_BY_NUMBER.first(db.session, (number,))
+    if row is None:
         raise OrderError(_l("no order numbered '%(number)s'", number=number))
-    return order
+    return row[0]
 
 
 def next_order_number(today: date | None = None) -> str:
