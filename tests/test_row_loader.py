@@ -4,6 +4,9 @@ their relationships and later changes working as for any loaded instance."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -134,3 +137,28 @@ def test_no_such_order_or_user(team):
         get_order("1999-0001")
     assert load_session_user(f"999999:{team['manager'].session_token}") is None
     assert load_session_user(f"{team['manager'].id}:not-the-token") is None
+
+
+FIRST_USE = """
+import sys
+from qms import create_app
+from qms.orders.services import get_order
+with create_app(web=False).app_context():
+    order = get_order(sys.argv[1])  # before any ORM query in this process
+    print(order.title, order.customer.name, sep="|")
+"""
+
+
+def test_a_process_whose_first_load_is_the_order(order_number, database_url, tmp_path):
+    """As `qms pack issue NUMBER` starts: the order is the first thing it loads."""
+    env = {**os.environ, "QMS_DATABASE_URL": database_url, "QMS_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_USE, order_number],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Тестовый заказ|ООО «Заказчик»"

@@ -79,6 +79,10 @@ class RowLoader:
         """The first matching instance and its extra values, or None."""
         if isinstance(session, scoped_session):
             session = session()  # the request's own session
+        # As every ORM query does first: in a process whose first ORM use is this load
+        # (a command), the mappers are not configured yet, and an instance made before
+        # that has attributes with nothing behind them.
+        inspect(self.model).registry.configure()
         if session.autoflush:
             session.flush()  # as a query autoflushes (nothing to do costs nothing)
         connection = session.connection()
