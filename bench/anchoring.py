@@ -21,10 +21,10 @@ BATCH = 400
 ROUNDS = 8
 
 
-def _unanchored(manager, ids) -> float:
+def _unanchored(manager_id, ids) -> float:
     event.remove(Session, "after_commit", anchor._anchor_committed_head)
     try:
-        return _ours(manager, ids)
+        return _ours(manager_id, ids)
     finally:
         event.listen(Session, "after_commit", anchor._anchor_committed_head)
 
@@ -32,19 +32,19 @@ def _unanchored(manager, ids) -> float:
 def run() -> dict[str, float]:
     app = fresh_app()
     with app.app_context():
-        manager, ids = _prepare(BATCH * ROUNDS // 2 + 100)
-        _ours(manager, ids[:200])  # warm up
+        manager_id, ids = _prepare(BATCH * ROUNDS // 2 + 100)
+        _ours(manager_id, ids[:200])  # warm up
         ids = ids[200:]
         anchored, unanchored = [], []
         for round_ in range(ROUNDS):
             batch, ids = ids[:BATCH], ids[BATCH:]
             first, second = batch[: BATCH // 2], batch[BATCH // 2 :]
             if round_ % 2:
-                unanchored.append(_unanchored(manager, first))
-                anchored.append(_ours(manager, second))
+                unanchored.append(_unanchored(manager_id, first))
+                anchored.append(_ours(manager_id, second))
             else:
-                anchored.append(_ours(manager, first))
-                unanchored.append(_unanchored(manager, second))
+                anchored.append(_ours(manager_id, first))
+                unanchored.append(_unanchored(manager_id, second))
     with_hook, without = statistics.median(anchored), statistics.median(unanchored)
     return {
         "anchored_transitions_per_second_sqlite": with_hook,
