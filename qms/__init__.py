@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     trust_proxies(app)
-    register_extensions(app)
+    register_extensions(app, web=web)
     if web:
         register_migrations(app)
         register_blueprints(app)
@@ -44,7 +44,7 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
-def register_extensions(app: Flask) -> None:
+def register_extensions(app: Flask, *, web: bool = True) -> None:
     from qms.extensions import db
     from qms.web import init_web
 
@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
     import qms.models
     import qms.webhooks.outbox  # noqa: F401  (audit events -> webhook deliveries)
 
-    init_web(app)
+    init_web(app, pages=web)
 
 
 def register_migrations(app: Flask) -> None:

@@ -19,7 +19,10 @@ from qms.config import PROJECT_ROOT
 
 # Loaded only by the commands (or pages) that use them.
 HEAVY = ("sqlalchemy", "flask_sqlalchemy", "flask_migrate", "alembic", "flask_smorest")
-WEB = ("flask_migrate", "alembic", "flask_smorest", "weasyprint", "openpyxl", "markdown")
+WEB = (
+    *("flask_migrate", "alembic", "flask_smorest", "weasyprint", "openpyxl", "markdown"),
+    *("flask_wtf", "wtforms"),  # forms and CSRF are the pages'
+)
 OTHER_COUNTRIES = ("holidays.countries", "holidays.countries.germany")
 
 

@@ -12,7 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from qms.api.problems import PROBLEM_JSON, ProblemSchema, problem
-from qms.extensions import csrf
+from qms.web.csrf import csrf
 
 API_PREFIX = "/api/v1"
 

@@ -125,7 +125,7 @@ def change_lines(changes: dict[str, Any] | None) -> list[tuple[str, str]]:
 def _value_shower(name: str):
     """Values that are codes, shown by their titles: languages, roles, meanings, kinds."""
     from qms.i18n import role_title
-    from qms.records.forms import MEANING_TITLES
+    from qms.records.meanings import MEANING_TITLES
 
     if name == "language":
         return lambda v: LANGUAGE_NAMES.get(v, _shown(v))

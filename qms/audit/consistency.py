@@ -22,7 +22,7 @@ from qms.auth.roles import ROLE_TITLES
 from qms.extensions import db
 from qms.i18n import current_language, role_title
 from qms.orders.models import Order
-from qms.records.forms import MEANING_TITLES
+from qms.records.meanings import MEANING_TITLES
 from qms.records.models import Blob, Record, Signature
 from qms.trace.models import AuditNote
 from qms.workflow.registry import registry

@@ -24,7 +24,7 @@ from qms.orders.models import Order
 from qms.packs.content import content_sha256, pack_content
 from qms.packs.manifest import manifest_file, pack_manifest, record_files
 from qms.packs.models import ContractPack
-from qms.records.forms import MEANING_TITLES
+from qms.records.meanings import MEANING_TITLES
 from qms.timeutil import utcnow
 
 if TYPE_CHECKING:  # WeasyPrint and pyHanko load when a pack is built, not with the app

@@ -8,10 +8,10 @@ from wtforms.validators import DataRequired, Length
 
 from qms.auth.roles import SIGNATURE_MEANINGS
 from qms.records.field_forms import RecordForm, kind_fields, record_form_for
+from qms.records.meanings import MEANING_TITLES
 from qms.web.choices import options
 
 __all__ = [
-    "MEANING_TITLES",
     "AttachForm",
     "ConfirmForm",
     "RecordForm",
@@ -22,12 +22,6 @@ __all__ = [
     "sign_form_for",
 ]
 
-MEANING_TITLES = {
-    "reviewed": _l("Reviewed"),
-    "approved": _l("Approved"),
-    "verified": _l("Verified"),
-    "validated": _l("Validated"),
-}
 
 
 class SignForm(FlaskForm):

@@ -12,11 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from qms.auth.sessions import init_sessions
-from qms.extensions import babel, csrf, login_manager
-from qms.web.errors import register_error_pages
+from qms.extensions import babel, login_manager
 from qms.web.inputs import DatabaseIntConverter
 from qms.web.permissions import can
-from qms.web.security import init_security_headers
 from qms.workcalendar.calendar import overdue_before
 
 LANGUAGES = ("en", "ru")
@@ -34,14 +32,16 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def init_web(app: Flask) -> None:
+def init_web(app: Flask, *, pages: bool = True) -> None:
+    """What templates and requests share. `pages=False` (the commands' app, which renders
+    PDFs and e-mails but answers no request) leaves out CSRF, the error pages and the
+    security headers, and so never loads Flask-WTF and WTForms."""
     # Before any blueprint: every `<int:...>` route gets the bounded converter.
     app.url_map.converters["int"] = DatabaseIntConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.session_protection = "strong"
-    csrf.init_app(app)
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
@@ -49,7 +49,7 @@ def init_web(app: Flask) -> None:
         can=can, lang=lambda: str(select_locale()), state_of=_state_of, is_overdue=_is_overdue
     )
     from qms.audit.titles import actor_name, event_title, state_title
-    from qms.records.forms import MEANING_TITLES
+    from qms.records.meanings import MEANING_TITLES
 
     app.jinja_env.globals.update(
         event_title=event_title,
@@ -66,9 +66,15 @@ def init_web(app: Flask) -> None:
         text=_text,
         reject_page=_reject_page,
     )
-    register_error_pages(app)
-    init_security_headers(app)
     init_sessions(app)
+    if pages:
+        from qms.web.csrf import csrf
+        from qms.web.errors import register_error_pages
+        from qms.web.security import init_security_headers
+
+        csrf.init_app(app)
+        register_error_pages(app)
+        init_security_headers(app)
 
 
 def _money(value, currency="RUB") -> str:
