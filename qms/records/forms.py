@@ -23,7 +23,6 @@ __all__ = [
 ]
 
 
-
 class SignForm(FlaskForm):
     meaning = SelectField(
         _l("Meaning of the signature"),
