@@ -48,14 +48,15 @@ def register_extensions(app: Flask, *, web: bool = True) -> None:
     from qms.extensions import db
     from qms.web import init_web
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A database file on this host never drops a connection: pinging it before each
-        # transaction would only add a statement to every request.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_pre_ping": False,
-        }
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A connection the server closed is replaced as it leaves the pool, with no
+        # statement sent before each transaction (as pool_pre_ping would).
+        from qms.database import liveness
+
+        with app.app_context():
+            for engine in db.engines.values():
+                liveness.watch(engine)
     # The models must be imported for the metadata (and so migrations) to see them; the
     # anchor registers the hook that anchors each committed batch of audit events, the
     # limits the check of every flush against what the columns hold.

@@ -56,7 +56,9 @@ def load_config(instance_path: Path) -> dict:
         # PostgreSQL: the role that owns the tables and runs the migrations (see
         # qms/database_roles.py); the application itself connects as QMS_DATABASE_URL.
         "QMS_DATABASE_OWNER_URL": os.environ.get("QMS_DATABASE_OWNER_URL") or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: qms.database.liveness checks PostgreSQL's connections without
+        # a round trip per transaction, and a SQLite file never drops one.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "QMS_WORKFLOWS_DIR": os.environ.get("QMS_WORKFLOWS_DIR", str(PROJECT_ROOT / "workflows")),
         "QMS_STANDARDS_DIR": os.environ.get("QMS_STANDARDS_DIR", str(PROJECT_ROOT / "standards")),
         "QMS_ORGANISATION": os.environ.get("QMS_ORGANISATION", "Эллат"),
