@@ -21,6 +21,7 @@ from qms.audit.models import AuditEvent
 from qms.customers.models import Customer
 from qms.demo import HAPPY_PATH
 from qms.extensions import db
+from qms.heap import freeze_startup_objects
 from qms.orders.models import Order
 from qms.timeutil import utcnow
 from qms.workflow.registry import pin_version, registry
@@ -111,6 +112,7 @@ def run() -> dict[str, float]:
     with app.app_context():
         token = api_token("manager")  # before the bulk events, which bypass the chain head
         numbers = populate()
+    freeze_startup_objects()  # as wsgi.py does in each gunicorn worker
     client = app.test_client()
     client.post("/login", data={"username": "manager", "password": "manager-pw"})
     api = app.test_client()  # no cookie: the API reads the token only

@@ -28,6 +28,7 @@ from bench.pages import _percentiles
 from qms.audit.models import AuditEvent
 from qms.demo import HAPPY_PATH
 from qms.extensions import db
+from qms.heap import freeze_startup_objects
 from qms.workflow.registry import pin_version, registry
 
 ORDERS = int(os.environ.get("QMS_BENCH_LARGE_ORDERS", 1_000_000))
@@ -207,6 +208,7 @@ def run() -> dict[str, float]:
         move_trail_head(last_seq)
         db.session.commit()
         numbers = [f"P-{n:07d}" for n in _sample_numbers()]
+    freeze_startup_objects()  # as wsgi.py does in each gunicorn worker
     client = app.test_client()
     client.post("/login", data={"username": "manager", "password": "manager-pw"})
     trail = "/audit/events"
