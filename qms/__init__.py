@@ -53,7 +53,9 @@ def register_extensions(app: Flask, *, web: bool = True) -> None:
         # A connection the server closed is replaced as it leaves the pool, with no
         # statement sent before each transaction (as pool_pre_ping would).
         from qms.database import liveness
+        from qms.orders.models import name_postgresql_conditions
 
+        name_postgresql_conditions()
         with app.app_context():
             for engine in db.engines.values():
                 liveness.watch(engine)

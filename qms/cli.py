@@ -7,10 +7,14 @@ web blueprints (`create_app(web=False)`)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
 import json
+import os
+import sys
+from typing import NoReturn
 
 import click
 from flask import current_app, has_app_context
@@ -201,8 +205,29 @@ def main() -> None:
     gc.disable()
     try:
         cli.main(prog_name="qms")
+    except SystemExit as done:
+        _exit_without_teardown(done.code)
     finally:
         gc.enable()
+
+
+def _exit_without_teardown(code: object) -> NoReturn:
+    """The command has finished (click closed its context, its files and its connections):
+    run the exit handlers (logging's flush, temporary folders), flush the output, and leave
+    without the interpreter's teardown, which frees every module and object one by one and
+    costs a short command about 30 ms of nothing (as Instagram's servers do at exit)."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"), as Python itself treats it
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing left to tell
+            stream.flush()
+    os._exit(status)
 
 
 _from_main = False  # the executable, not a test's runner: see main()

@@ -24,24 +24,26 @@ WEB = (
     *("flask_wtf", "wtforms"),  # forms and CSRF are the pages'
 )
 OTHER_COUNTRIES = ("holidays.countries", "holidays.countries.germany")
+OTHER_DATABASES = ("sqlalchemy.dialects.postgresql", "psycopg")  # on SQLite
 
 
 def _run(tmp_path, *args: str, modules: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """`qms ARGS` on a SQLite database in tmp_path; with `modules`, the loaded modules among
     them (and every qms.*.views/qms.*.cli module) are printed last, as JSON."""
+    # Printed by an exit handler: main() runs the exit handlers, then ends the process
+    # without the interpreter's teardown (qms.cli._exit_without_teardown).
     script = (
-        "import json, sys\n"
+        "import atexit, json, sys\n"
         "from qms.cli import main\n"
         f"sys.argv = ['qms', *{list(args)!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exit:\n"
-        "    code = exit.code\n"
-        f"loaded = [m for m in sys.modules if m in {modules!r} or m.split('.')[0] in {modules!r}\n"
-        "          or (m.startswith('qms.') and m != 'qms.cli'\n"
-        "              and m.rsplit('.', 1)[-1] in ('views', 'cli'))]\n"
-        "print(json.dumps(sorted(loaded)))\n"
-        "sys.exit(code)\n"
+        "def report():\n"
+        f"    loaded = [m for m in sys.modules if m in {modules!r}\n"
+        f"              or m.split('.')[0] in {modules!r}\n"
+        "              or (m.startswith('qms.') and m != 'qms.cli'\n"
+        "                  and m.rsplit('.', 1)[-1] in ('views', 'cli'))]\n"
+        "    print(json.dumps(sorted(loaded)))\n"
+        "atexit.register(report)\n"
+        "main()\n"
     )
     env = {
         **os.environ,
@@ -81,12 +83,16 @@ def test_help_lists_every_command_without_importing_any(tmp_path):
 
 def test_a_command_that_serves_no_page_starts_without_the_web(tmp_path):
     assert _run(tmp_path, "db", "upgrade").returncode == 0  # `db` gets the whole app
-    result = _run(tmp_path, "overdue", "--format", "json", modules=(*WEB, *OTHER_COUNTRIES))
+    result = _run(
+        tmp_path, "overdue", "--format", "json", modules=(*WEB, *OTHER_COUNTRIES, *OTHER_DATABASES)
+    )
     assert _loaded(result) == ["qms.workitems.cli"]
     assert _output(result) == []
     # The connections are closed at the end (the pool is frozen with the start, see
     # qms.cli.main): SQLite's write-ahead log is folded back and removed by the last one.
     assert not (tmp_path / "qms.sqlite-wal").exists()
+    refused = _run(tmp_path, "overdue", "--owner", "nobody")  # its status and its words
+    assert (refused.returncode, refused.stderr) == (1, "Error: no user 'nobody'\n")
     for args in (["audit", "verify"], ["workflow", "check"]):  # the light app too
         assert _run(tmp_path, *args).returncode == 0, args
     assert _output(_run(tmp_path, "--lang", "ru", "orders", "--format", "json")) == []

@@ -101,3 +101,35 @@ def test_open_orders_are_read_from_the_indexes_of_open_orders(client, world):
     assert "ix_orders_open_manager_due" in dashboard
     inbox = " ".join(" ".join(plan) for _statement, plan in _plans(client, "/inbox"))
     assert "ix_orders_open_manager_due" in inbox
+
+
+def test_on_postgresql_the_indexes_of_open_orders_keep_their_condition(tmp_path):
+    """The condition is named for PostgreSQL when an app is on it, not in the model (where
+    it would load PostgreSQL's dialect into every command on SQLite): the DDL the model
+    gives is the migration's (0015), partial."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from qms import create_app
+    from qms.orders.models import Order
+
+    create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            # Never connected to: the app is only built.
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://qms@127.0.0.1:9/qms",
+            "QMS_INSTANCE_PATH": str(tmp_path),
+        },
+        web=False,
+    )
+    ddl = sorted(
+        str(CreateIndex(index).compile(dialect=postgresql.dialect()))
+        for index in Order.__table__.indexes
+        if index.name.startswith("ix_orders_open")
+    )
+    open_only = "WHERE state NOT IN ('closed', 'declined', 'cancelled')"
+    assert ddl == [
+        f"CREATE INDEX ix_orders_open_due ON orders (due_on) {open_only}",
+        f"CREATE INDEX ix_orders_open_manager_due ON orders (manager_id, due_on) {open_only}",
+    ]

@@ -31,8 +31,19 @@ OPEN_SQL = "state NOT IN ({})".format(", ".join(f"'{s}'" for s in FINAL_STATES))
 
 
 def _open_index(name: str, *columns: str) -> Index:
-    where = text(OPEN_SQL)
-    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+    """Said for SQLite here; for PostgreSQL by name_postgresql_conditions()."""
+    return Index(name, *columns, sqlite_where=text(OPEN_SQL))
+
+
+def name_postgresql_conditions() -> None:
+    """Give the partial indexes their condition for PostgreSQL too (its DDL and alembic's
+    comparison read it), once an app is on PostgreSQL. Named in the Index itself, the
+    option would import the PostgreSQL dialect (some 24 ms) into every command on SQLite,
+    where `qms overdue` starts in well under a second (issue 18)."""
+    for index in Order.__table__.indexes:
+        where = index.dialect_options["sqlite"]["where"]
+        if where is not None:
+            index.dialect_kwargs["postgresql_where"] = where
 
 
 class Order(db.Model):
