@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 from typing import NoReturn
 
 import click
@@ -206,6 +207,8 @@ def main() -> None:
     try:
         cli.main(prog_name="qms")
     except SystemExit as done:
+        if threading.active_count() > 1:  # Python's own exit waits for them: let it
+            raise
         _exit_without_teardown(done.code)
     finally:
         gc.enable()
