@@ -119,3 +119,19 @@ def test_a_helper_that_cannot_start_leaves_its_range_to_the_parent(trail, runner
     shared = runner.invoke(args=["audit", "verify", "--skip-data", "--processes", "2"])
     assert (shared.exit_code, shared.output) == (alone.exit_code, alone.output)
     assert shared.exit_code == 0 and f"chain: {head} events verified" in shared.output
+
+
+def test_the_data_checked_while_the_helper_walks_says_what_it_says_alone(trail, insider, runner):
+    """The parent checks the data against the trail while the helper still walks its range:
+    an order jumped in SQL is named once, exactly as by the verification in one process."""
+    _head, forks = trail
+    run(insider, "UPDATE orders SET state = 'closed' WHERE id = (SELECT min(id) FROM orders)")
+    db.session.rollback()
+    alone = runner.invoke(args=["audit", "verify", "--processes", "1"])
+    assert not forks
+    shared = runner.invoke(args=["audit", "verify", "--processes", "2"])
+    assert forks == [1], "the walk was not shared"
+    assert (shared.exit_code, shared.output) == (alone.exit_code, alone.output)
+    assert shared.exit_code == 1
+    assert shared.output.count("but the trail's last transition") == 1, shared.output
+    assert "data against the trail: 12 orders" in shared.output

@@ -68,12 +68,19 @@ def verify_trail(
     db.session.expire_all()  # compare what the database holds now, not what was read before
     key = audit_key()
     report = TrailReport()
+    data: list[tuple] = []  # the data check's outcome, once it has run
+
+    def check_the_data() -> None:
+        if check_data and not data:
+            data.append(check_data_against_trail())
+
     with _collector_paused():
-        if since_checkpoint or not _verify_in_full(key, report, anchors, processes):
+        if since_checkpoint or not _verify_in_full(key, report, anchors, processes, check_the_data):
             report = TrailReport()
             _verify_by_checkpoints(key, report, anchors, since_checkpoint)
     if check_data:
-        data_findings, report.data_checked = check_data_against_trail()
+        check_the_data()
+        data_findings, report.data_checked = data[0]
         report.findings += [Finding("data", message) for message in data_findings]
     return report
 
@@ -96,10 +103,11 @@ def _verify_by_checkpoints(key, report, anchors, since_checkpoint: bool) -> None
     check_anchors(report, anchors, seen, start)
 
 
-def _verify_in_full(key, report, anchors, processes: int) -> bool:
+def _verify_in_full(key, report, anchors, processes: int, meanwhile) -> bool:
     """The full verification: the file's ordinary lines (a line per committed change) are
     kept as the heads they anchor and compared during the walk, which `processes` share
-    on a long trail. False, with nothing reported, when a rollback was accepted."""
+    on a long trail; `meanwhile` (the data check) runs here while the helpers still walk.
+    False, with nothing reported, when a rollback was accepted."""
     path = checkpoint_file()
     size = file_size(path)  # lines written after this name events newer than the walk's
     database = read_database_checkpoints()
@@ -122,6 +130,8 @@ def _verify_in_full(key, report, anchors, processes: int) -> bool:
         to_seq = ranges[0][1]
         walk_chain(key, report, wanted, seen, to_seq=to_seq, heads=own.heads, differing=differing)
         found.pending += [(seq, h) for seq, h in own.heads.items() if seq > report.head_seq]
+        if helpers.running:
+            meanwhile()  # independent of the chain: done instead of waiting for a helper
         resume = None  # the part from which the parent walks on itself
         for number, part in enumerate(helpers.results(), start=1):
             if report.first_broken_seq is not None:
