@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -55,6 +57,42 @@ def fresh_app(
     with app.app_context():
         upgrade()
     return app
+
+
+# Started from a small launcher: a child forked from this (large) process would report
+# this process's resident set as its own peak (Linux keeps it across exec).
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - start, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_qms(folder: Path, *args: str) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak MB) of one `qms ...` typed as a command, in a process of
+    its own, on the bench database in `folder` (made by fresh_app)."""
+    env = os.environ | {
+        "QMS_INSTANCE_PATH": str(folder),
+        "QMS_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "QMS_AUDIT_KEY": BENCH_AUDIT_KEY,
+    }
+    qms = str(Path(sys.executable).with_name("qms"))
+    launched = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, qms, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, cpu, peak_kb, status = launched.stdout.split()[-4:]
+    if int(status):
+        raise RuntimeError(f"qms {' '.join(args)} failed: {launched.stderr}")
+    return float(seconds), float(cpu), int(peak_kb) / 1024
 
 
 def postgres_servers() -> tuple[str, str] | None:

@@ -13,56 +13,17 @@ from __future__ import annotations
 
 import compileall
 import logging
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from bench.common import BENCH_AUDIT_KEY, fresh_app, scratch_folder
+from bench.common import fresh_app, run_qms, scratch_folder
 from bench.pack_render import build_order
 
 RUNS = 5
 
 
-# Started from a small launcher: a child forked from this (large) process would report
-# this process's resident set as its own peak (Linux keeps it across exec).
-LAUNCHER = """
-import os, sys, time
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-cpu = usage.ru_utime + usage.ru_stime
-print(time.perf_counter() - start, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
-"""
-
-
-def _qms(folder: Path, *args: str) -> tuple[float, float, float]:
-    """(seconds, CPU seconds, peak MB) of one `qms ...` in a process of its own, on the
-    bench database."""
-    env = os.environ | {
-        "QMS_INSTANCE_PATH": str(folder),
-        "QMS_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
-        "QMS_AUDIT_KEY": BENCH_AUDIT_KEY,
-    }
-    qms = str(Path(sys.executable).with_name("qms"))
-    launched = subprocess.run(
-        [sys.executable, "-S", "-c", LAUNCHER, qms, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seconds, cpu, peak_kb, status = launched.stdout.split()[-4:]
-    if int(status):
-        raise RuntimeError(f"qms {' '.join(args)} failed: {launched.stderr}")
-    return float(seconds), float(cpu), int(peak_kb) / 1024
-
-
 def _median(folder: Path, *args: str) -> tuple[float, float, float]:
-    runs = [_qms(folder, *args) for _ in range(RUNS)]
+    runs = [run_qms(folder, *args) for _ in range(RUNS)]
     return (
         statistics.median(r[0] for r in runs),
         statistics.median(r[1] for r in runs),
@@ -80,8 +41,8 @@ def run() -> dict[str, float]:
     help_s, help_cpu, help_mb = _median(folder, "--help")
     overdue_s, overdue_cpu, overdue_mb = _median(folder, "overdue")
     # The installation's signing key is made once, at setup, not by the print measured.
-    _qms(folder, "keys", "init")
-    _, _, pack_mb = _qms(folder, "pack", "issue", number, "-o", str(folder / "pack.pdf"))
+    run_qms(folder, "keys", "init")
+    _, _, pack_mb = run_qms(folder, "pack", "issue", number, "-o", str(folder / "pack.pdf"))
     return {
         "cli_help_seconds": help_s,
         "cli_help_cpu_seconds": help_cpu,
