@@ -5,7 +5,6 @@ blueprints, the API or the migrations. The real `qms` executable, in processes o
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ from flask.cli import ScriptInfo
 
 from qms.cli import LANGUAGES, cli
 from qms.commands import COMMANDS, WEB_COMMANDS
-from qms.config import PROJECT_ROOT
+from tests.processes import run_python
 
 # Loaded only by the commands (or pages) that use them.
 HEAVY = ("sqlalchemy", "flask_sqlalchemy", "flask_migrate", "alembic", "flask_smorest")
@@ -45,20 +44,7 @@ def _run(tmp_path, *args: str, modules: tuple[str, ...] = ()) -> subprocess.Comp
         "atexit.register(report)\n"
         "main()\n"
     )
-    env = {
-        **os.environ,
-        "QMS_DATABASE_URL": f"sqlite:///{tmp_path / 'qms.sqlite'}",
-        "QMS_INSTANCE_PATH": str(tmp_path),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(tmp_path, script)
 
 
 def _output(result: subprocess.CompletedProcess):

@@ -5,11 +5,8 @@ scans what requests left, not every module, class and mapper (issue 18: the page
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from qms.config import PROJECT_ROOT
+from tests.processes import run_python
 
 WORKER = """
 import gc, json
@@ -24,20 +21,7 @@ print(json.dumps({
 
 
 def test_a_worker_starts_with_its_app_frozen_out_of_the_collectors_sight(tmp_path):
-    env = {
-        **os.environ,
-        "QMS_DATABASE_URL": f"sqlite:///{tmp_path / 'qms.sqlite'}",
-        "QMS_INSTANCE_PATH": str(tmp_path),
-    }
-    worker = subprocess.run(
-        [sys.executable, "-c", WORKER],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    worker = run_python(tmp_path, WORKER, check=True)
     started = json.loads(worker.stdout.splitlines()[-1])
     assert started["app"] == "qms"
     assert started["collecting"]  # what requests allocate is still collected
