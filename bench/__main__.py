@@ -43,6 +43,8 @@ def main() -> int:
             {
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "python": sys.version.split()[0],
+                # the build matters too (an optimised distribution build, or a plain one)
+                "python_executable": str(Path(sys.executable).resolve()),
                 "machine": platform.machine(),
                 "results": results,
             },
