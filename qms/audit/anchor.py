@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import logging
 import os
 from datetime import datetime
 from functools import lru_cache
+from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,7 +66,10 @@ class Checkpoint(NamedTuple):  # a tuple: the file holds one per committed chang
 
 
 def checkpoint_text(kind: str, seq: int, head_hash: str, made_at: datetime, note: str | None):
-    stamp = made_at.isoformat(timespec="microseconds")
+    return _signed_text(kind, seq, head_hash, made_at.isoformat(timespec="microseconds"), note)
+
+
+def _signed_text(kind: str, seq: int, head_hash: str, stamp: str, note: str | None) -> str:
     return f"{kind}|{seq}|{head_hash}|{stamp}|{note or ''}"
 
 
@@ -90,33 +93,39 @@ def checkpoint_file() -> Path:
 
 
 class _AppendOnlyFile:
-    """One O_APPEND descriptor per process and path, reopened after a fork or when the file
-    was removed or replaced (a write to an unlinked file would anchor nothing)."""
+    """One O_APPEND descriptor per process and path, reopened when the file was removed or
+    replaced (a write to an unlinked file would anchor nothing). Every commit asks for it:
+    one stat of the path, compared with the file the descriptor was opened on."""
 
     def __init__(self):
         self.path: str | None = None
-        self.pid = 0
         self.fd: int | None = None
+        self.opened: tuple[int, int] | None = None  # (st_dev, st_ino) of the file held
+        # A forked process (a gunicorn worker, the verification's helper) opens its own.
+        os.register_at_fork(after_in_child=self.forget)
 
     def descriptor(self, path: str) -> int:
-        if self.fd is not None and (self.path, self.pid) == (path, os.getpid()):
+        if self.fd is not None and self.path == path:
             try:
-                if (
-                    os.fstat(self.fd).st_nlink > 0
-                    and os.stat(path).st_ino == os.fstat(self.fd).st_ino
-                ):
+                found = os.stat(path)
+                if (found.st_dev, found.st_ino) == self.opened:
                     return self.fd
             except OSError:
                 pass
             self.close()
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        self.path, self.pid = path, os.getpid()
-        return self.fd
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        held = os.fstat(fd)
+        self.fd, self.path, self.opened = fd, path, (held.st_dev, held.st_ino)
+        return fd
 
     def close(self) -> None:
-        if self.fd is not None and self.pid == os.getpid():
+        if self.fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
+        self.fd = None
+
+    def forget(self) -> None:
+        """In a forked child: the descriptor is the parent's, left for the parent to close."""
         self.fd = None
 
 
@@ -130,16 +139,17 @@ def append_to_file(path, key: bytes, kind: str, seq: int, head_hash: str, note=N
 
 
 def checkpoint_line(key: bytes, kind: str, seq: int, head_hash: str, made_at, note=None):
-    """One line of the checkpoint file, signed, as bytes."""
-    line = {
-        "kind": kind,
-        "seq": seq,
-        "hash": head_hash,
-        "at": made_at.isoformat(timespec="microseconds"),
-        "note": note,
-        "mac": _sign(key, checkpoint_text(kind, seq, head_hash, made_at, note)),
-    }
-    return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    """One line of the checkpoint file, signed, as bytes: the compact JSON object
+    {"kind", "seq", "hash", "at", "note", "mac"} in that order, as json.dumps writes it
+    with ensure_ascii=False. Spelled out with the json module's own string escaping: every
+    committed change writes one, after its commit (issue 11's anchoring cost)."""
+    stamp = made_at.isoformat(timespec="microseconds")
+    mac = _sign(key, _signed_text(kind, seq, head_hash, stamp, note))
+    return (
+        f'{{"kind":{_quote(kind)},"seq":{int(seq)},"hash":{_quote(head_hash)},'
+        f'"at":{_quote(stamp)},"note":{"null" if note is None else _quote(note)},'
+        f'"mac":"{mac}"}}\n'
+    ).encode()
 
 
 def current_head() -> tuple[int, str]:
