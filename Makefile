@@ -3,7 +3,7 @@ VENV    ?= .venv
 # The virtual environment's interpreter: the distribution's own Python 3 when it is 3.11 or
 # later, else the first python3 on PATH (`make PYTHON=...` chooses). Debian builds its Python
 # with profile-guided and link-time optimisation, which a plain source build such as pyenv's
-# default lacks: qms takes about 15 to 25% less time on it (README, "The two commands").
+# default lacks: qms takes 8 to 26% less time on it (README, "The two commands").
 SYSTEM_PYTHON ?= /usr/bin/python3
 PYTHON  ?= $(shell $(SYSTEM_PYTHON) -c 'import sys; print(sys.executable if sys.version_info >= (3, 11) else "python3")' 2>/dev/null || echo python3)
 BIN     := $(VENV)/bin
